@@ -1,0 +1,35 @@
+"""medassist: an offline, open-weight clinical assistant backend.
+
+Public API::
+
+    medassist.analyze_text(text) -> TextAnalysis
+    medassist.analyze_image(path_or_bytes) -> ImageAnalysis
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from medassist.errors import MedassistError
+from medassist.schemas.text import TextAnalysis
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__", "analyze_text", "analyze_image", "MedassistError", "TextAnalysis"]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from medassist.schemas.imaging import ImageAnalysis
+
+
+def analyze_text(text: str | bytes) -> TextAnalysis:
+    """Analyse a clinical note with the deterministic engine (no model weights needed)."""
+    from medassist.pipelines.text import run_text_pipeline
+
+    return run_text_pipeline(text)
+
+
+def analyze_image(path_or_bytes: Any, **options: Any) -> ImageAnalysis:
+    """Load, assess and (when an encoder is configured) describe a medical image."""
+    from medassist.pipelines.image import run_image_pipeline
+
+    return run_image_pipeline(path_or_bytes, **options)

@@ -1,0 +1,1 @@
+"""Orchestration only: each pipeline calls the components in order and holds no logic."""

@@ -1,0 +1,152 @@
+"""Output models of the clinical text engine."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from medassist.schemas.common import Notice
+from medassist.schemas.safety import SafetySection
+
+__all__ = [
+    "EntityCategory",
+    "ContextAssertion",
+    "Entity",
+    "Medication",
+    "Measurement",
+    "Demographics",
+    "Section",
+    "Summary",
+    "TextExtraction",
+    "TextAnalysis",
+]
+
+
+class EntityCategory(StrEnum):
+    symptom = "symptom"  # symptoms and signs
+    condition = "condition"
+    medication = "medication"
+    procedure = "procedure"
+
+
+class ContextAssertion(BaseModel):
+    """Context of one mention. All False means: affirmed, current, about the patient."""
+
+    negated: bool = False
+    uncertain: bool = False
+    historical: bool = False
+    hypothetical: bool = False
+    family: bool = False
+    #: the trigger phrases that set the flags, e.g. {"negated": "denies"}
+    triggers: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def affirmed(self) -> bool:
+        return not (self.negated or self.uncertain or self.hypothetical or self.family)
+
+
+class Entity(BaseModel):
+    text: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    category: EntityCategory
+    #: the canonical (preferred) name from the lexicon, e.g. "shortness of breath" for "SOB"
+    preferred: str
+    #: code system and code: ICD-10-CM for conditions/symptoms, DrugBank for drugs, none otherwise
+    code_system: str | None = None
+    code: str | None = None
+    section: str | None = None
+    context: ContextAssertion = Field(default_factory=ContextAssertion)
+
+
+class Medication(BaseModel):
+    name: str  # canonical generic name when known, else as written
+    text: str  # the source mention
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    drugbank_id: str | None = None
+    dose: float | None = None
+    dose_max: float | None = None  # upper end of a range ("1-2 tabs")
+    unit: str | None = None
+    route: str | None = None
+    frequency: str | None = None  # normalised, e.g. "BID", "q6h", "daily"
+    as_needed: bool = False
+    prn_reason: str | None = None
+    duration: str | None = None
+    status: Literal["active", "started", "stopped", "continued", "held", "changed", "unknown"] = (
+        "unknown"
+    )
+    section: str | None = None
+    context: ContextAssertion = Field(default_factory=ContextAssertion)
+
+
+class Measurement(BaseModel):
+    """A vital sign or laboratory value.
+
+    ``value``/``unit`` are as written; ``normalized_value``/``normalized_unit`` are in
+    the canonical unit of that measurement (e.g. °C, kg, cm, mg/dL for creatinine).
+    """
+
+    kind: Literal["vital", "lab"]
+    name: str  # canonical key, e.g. "heart_rate", "sbp", "dbp", "temperature", "spo2", "creatinine"
+    text: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    value: float | None = None
+    unit: str | None = None
+    normalized_value: float | None = None
+    normalized_unit: str | None = None
+    value_text: str | None = None  # non-numeric values: "alert", "room air", "V"
+    loinc: str | None = None
+    plausible: bool = True
+    plausibility_note: str | None = None
+    qualifiers: dict[str, Any] = Field(default_factory=dict)  # e.g. {"oxygen": "room air"}
+
+
+class Demographics(BaseModel):
+    age: float | None = None  # years
+    age_text: str | None = None
+    age_span: tuple[int, int] | None = None
+    sex: Literal["female", "male"] | None = None
+    sex_text: str | None = None
+    sex_span: tuple[int, int] | None = None
+
+
+class Section(BaseModel):
+    name: str  # canonical: chief_complaint, hpi, pmh, psh, medications, allergies, family_history,
+    # social_history, ros, exam, labs, imaging, assessment, plan, assessment_plan, impression, other
+    header: str | None  # header as written, None for text before the first header
+    start: int = Field(ge=0)  # start of the header (or of the body when header is None)
+    body_start: int = Field(ge=0)
+    end: int = Field(ge=0)
+
+
+class Summary(BaseModel):
+    """Non-diagnostic summary built only from extracted facts."""
+
+    text: str
+    sentences: list[str] = Field(default_factory=list)
+    suggested_next_steps: list[str] = Field(default_factory=list)
+
+
+class TextExtraction(BaseModel):
+    """What the text engine and the calculators produce, before the safety layers run."""
+
+    text_length: int
+    sections: list[Section] = Field(default_factory=list)
+    entities: list[Entity] = Field(default_factory=list)
+    medications: list[Medication] = Field(default_factory=list)
+    vitals: list[Measurement] = Field(default_factory=list)
+    labs: list[Measurement] = Field(default_factory=list)
+    demographics: Demographics = Field(default_factory=Demographics)
+    summary: Summary = Field(default_factory=lambda: Summary(text=""))
+    scores: list[Any] = Field(default_factory=list)  # list[medassist.risk.ScoreResult]
+    notices: list[Notice] = Field(default_factory=list)
+
+
+class TextAnalysis(TextExtraction):
+    """The report: an extraction that has passed through every safety layer."""
+
+    safety: SafetySection

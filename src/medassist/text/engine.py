@@ -1,0 +1,37 @@
+"""Runs the text components in order. Orchestration only."""
+
+from __future__ import annotations
+
+from medassist.schemas.text import TextExtraction
+
+__all__ = ["extract"]
+
+
+def extract(text: str) -> TextExtraction:
+    from medassist.text.context import apply_context
+    from medassist.text.demographics import extract_demographics
+    from medassist.text.matcher import find_entities
+    from medassist.text.measurements import extract_labs, extract_vitals
+    from medassist.text.medications import extract_medications
+    from medassist.text.sections import detect_sections, section_at
+    from medassist.text.sentences import split_sentences
+    from medassist.text.summary import build_summary
+
+    sections = detect_sections(text)
+    sentences = split_sentences(text)
+    entities = find_entities(text)
+    for entity in entities:
+        entity.section = section_at(sections, entity.start)
+    apply_context(text, sentences, sections, entities)
+    medications = extract_medications(text, sentences, sections, entities)
+    extraction = TextExtraction(
+        text_length=len(text),
+        sections=sections,
+        entities=entities,
+        medications=medications,
+        vitals=extract_vitals(text),
+        labs=extract_labs(text),
+        demographics=extract_demographics(text),
+    )
+    extraction.summary = build_summary(extraction)
+    return extraction
