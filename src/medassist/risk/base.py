@@ -9,15 +9,19 @@ Register it with :func:`register`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
 from medassist.errors import UnknownCalculatorError
 
+if TYPE_CHECKING:  # pragma: no cover
+    from medassist.risk.facts import NoteFacts
+
 __all__ = [
     "InputSpec",
     "Evidence",
+    "Fact",
     "Component",
     "Band",
     "ScoreResult",
@@ -51,6 +55,13 @@ class Evidence(BaseModel):
     start: int | None = None
     end: int | None = None
     note: str | None = None  # e.g. "not mentioned -> assumed absent"
+
+
+class Fact(BaseModel):
+    """A value found in the note (or given), in the input's canonical unit, with its evidence."""
+
+    value: Any
+    evidence: Evidence
 
 
 class Component(BaseModel):
@@ -92,7 +103,15 @@ class Calculator:
     inputs: ClassVar[list[InputSpec]]
     relevance: ClassVar[int] = 50  # lower = shown first in a report
 
+    def derive(self, facts: NoteFacts) -> dict[str, Fact]:
+        """Find this calculator's inputs in a note. Returns only the inputs found.
+
+        ``facts`` is a :class:`medassist.risk.facts.NoteFacts`.
+        """
+        return {}
+
     def compute(self, values: dict[str, Any]) -> ScoreResult:  # pragma: no cover - abstract
+        """Arithmetic on validated inputs in canonical units (absent optional inputs: None)."""
         raise NotImplementedError
 
 
