@@ -16,8 +16,12 @@ __all__ = ["analyze", "demo"]
 
 @click.command()
 @click.argument("note_file", required=False)
-@click.option("--image", "image_file", type=click.Path(dir_okay=False), help="DICOM, PNG, JPEG or TIFF file.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--image", "image_file", type=click.Path(dir_okay=False), help="DICOM, PNG, JPEG or TIFF file."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 def analyze(note_file: str | None, image_file: str | None, fmt: str) -> None:
     """Analyse NOTE_FILE (or '-' for stdin) and/or an --image."""
     if note_file is None and image_file is None:
@@ -33,7 +37,9 @@ def analyze(note_file: str | None, image_file: str | None, fmt: str) -> None:
 
 
 @click.command()
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 def demo(fmt: str) -> None:
     """Analyse the bundled example notes with the embedded engine (no model weights)."""
     import medassist

@@ -17,7 +17,11 @@ def _console() -> Console:
 
 
 def _context_label(ctx: ContextAssertion) -> str:
-    flags = [n for n in ("negated", "uncertain", "historical", "hypothetical", "family") if getattr(ctx, n)]
+    flags = [
+        n
+        for n in ("negated", "uncertain", "historical", "hypothetical", "family")
+        if getattr(ctx, n)
+    ]
     return ", ".join(flags) if flags else "affirmed"
 
 
@@ -41,23 +45,31 @@ def render_text_analysis(report: TextAnalysis, title: str = "note") -> None:
             console.print(f"  - {step}")
     d = report.demographics
     if d.age is not None or d.sex:
-        console.print(f"[bold]Patient:[/] age {d.age if d.age is not None else '?'}, sex {d.sex or '?'}")
+        console.print(
+            f"[bold]Patient:[/] age {d.age if d.age is not None else '?'}, sex {d.sex or '?'}"
+        )
     if report.entities:
         table = Table(title="Entities", show_lines=False)
         for col in ("text", "category", "preferred", "code", "context", "section"):
             table.add_column(col)
         for e in report.entities:
             code = f"{e.code_system}:{e.code}" if e.code else ""
-            table.add_row(e.text, e.category, e.preferred, code, _context_label(e.context), e.section or "")
+            table.add_row(
+                e.text, e.category, e.preferred, code, _context_label(e.context), e.section or ""
+            )
         console.print(table)
     if report.medications:
         table = Table(title="Medications")
         for col in ("name", "dose", "unit", "route", "frequency", "status", "context"):
             table.add_column(col)
         for m in report.medications:
-            dose = "" if m.dose is None else f"{m.dose:g}" + (f"-{m.dose_max:g}" if m.dose_max else "")
+            dose = (
+                "" if m.dose is None else f"{m.dose:g}" + (f"-{m.dose_max:g}" if m.dose_max else "")
+            )
             freq = (m.frequency or "") + (" prn" if m.as_needed else "")
-            table.add_row(m.name, dose, m.unit or "", m.route or "", freq, m.status, _context_label(m.context))
+            table.add_row(
+                m.name, dose, m.unit or "", m.route or "", freq, m.status, _context_label(m.context)
+            )
         console.print(table)
     measurements = [*report.vitals, *report.labs]
     if measurements:
@@ -66,8 +78,20 @@ def render_text_analysis(report: TextAnalysis, title: str = "note") -> None:
             table.add_column(col)
         for m in measurements:
             value = m.value_text if m.value is None else f"{m.value:g}"
-            norm = "" if m.normalized_value is None else f"{m.normalized_value:g} {m.normalized_unit or ''}"
-            table.add_row(m.kind, m.name, value or "", m.unit or "", norm, m.loinc or "", "yes" if m.plausible else "NO")
+            norm = (
+                ""
+                if m.normalized_value is None
+                else f"{m.normalized_value:g} {m.normalized_unit or ''}"
+            )
+            table.add_row(
+                m.kind,
+                m.name,
+                value or "",
+                m.unit or "",
+                norm,
+                m.loinc or "",
+                "yes" if m.plausible else "NO",
+            )
         console.print(table)
     for score in report.scores:
         band = f" ({score.band})" if score.band else ""

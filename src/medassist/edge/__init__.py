@@ -1,0 +1,1 @@
+"""Edge deployment: exported encoders (ONNX, INT8) and their fidelity probes."""
