@@ -22,6 +22,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("medassist.cli.analyze", "demo"),
     "score": ("medassist.cli.score", "score"),
     "edge": ("medassist.cli.edge", "edge"),
+    "serve": ("medassist.cli.serve", "serve"),
 }
 
 

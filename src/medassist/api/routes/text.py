@@ -1,0 +1,30 @@
+"""POST /v1/text/analyze — a note as text/plain bytes or JSON {"text": ...}."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+
+import medassist
+from medassist.api.deps import SettingsDep, read_limited_body
+from medassist.errors import InputError
+from medassist.schemas.text import TextAnalysis
+
+router = APIRouter(prefix="/v1/text", tags=["text"])
+
+
+@router.post("/analyze", response_model=TextAnalysis)
+async def analyze_text(request: Request, settings: SettingsDep) -> TextAnalysis:
+    body = await read_limited_body(request, settings.max_note_bytes + 1024)
+    payload: str | bytes = body
+    if request.headers.get("content-type", "").startswith("application/json"):
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            raise InputError('body is not valid JSON; send {"text": "..."} or text/plain') from None
+        if not isinstance(data, dict) or not isinstance(data.get("text"), str):
+            raise InputError('JSON body must be an object with a string field "text"')
+        payload = data["text"]
+    return await run_in_threadpool(medassist.analyze_text, payload)
