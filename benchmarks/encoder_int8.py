@@ -59,9 +59,7 @@ def run() -> list[tuple[str, FidelityReport]]:
     return rows
 
 
-def main() -> None:
-    torch.set_num_threads(1)
-    rows = run()
+def print_table(rows: list[tuple[str, FidelityReport]]) -> None:
     print(
         f"\nall-MiniLM-L6-v2 (real weights), {rows[0][1].samples} sentences, single-thread ONNX Runtime"
     )
@@ -74,6 +72,11 @@ def main() -> None:
             f"{r.latency_reference_ms:8.2f} {r.latency_candidate_ms:8.2f} {r.latency_ratio:5.2f}x"
         )
     print("targets: cosine >= 0.995, size <= 0.30x, latency <= 0.50x")
+
+
+def main() -> None:
+    torch.set_num_threads(1)
+    print_table(run())
 
 
 if __name__ == "__main__":

@@ -134,3 +134,20 @@ def test_region_lookup():
     assert region_for("CR", "CHEST")[0] == "chest_radiograph"
     assert region_for("CT", "head")[0] == "head_ct"
     assert region_for(None, None)[0] == "general"
+
+
+def test_image_pipeline_with_encoder_gives_reviewable_observations(tmp_path):
+    from pydicom.data import get_testdata_file
+
+    import medassist
+
+    path = build("siglip", tmp_path / "siglip")
+    report = medassist.analyze_image(
+        get_testdata_file("CT_small.dcm"), encoder=str(path), return_embedding=True
+    )
+    assert report.observations and report.encoder and report.encoder.startswith("siglip:")
+    assert all(0.0 <= o.confidence <= 1.0 for o in report.observations)
+    assert (
+        report.embedding is not None and abs(float(np.linalg.norm(report.embedding)) - 1.0) < 1e-4
+    )
+    assert report.safety.audit is not None and report.encoder in report.safety.audit.model_ids

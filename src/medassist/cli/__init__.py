@@ -46,9 +46,25 @@ def cli() -> None:
     """medassist: offline clinical assistant (assistive only; never a diagnosis)."""
 
 
+def _configure_logging() -> None:
+    import logging
+
+    from medassist.config import get_settings
+    from medassist.logs import RedactingFilter
+
+    level = getattr(logging, get_settings().log_level.upper(), logging.WARNING)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(RedactingFilter())
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("medassist")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: user-facing errors become a message and an exit code, never a traceback."""
     rv: object = 0
+    _configure_logging()
     try:
         rv = cli.main(args=argv, prog_name="medassist", standalone_mode=False)
     except MedassistError as exc:

@@ -96,7 +96,7 @@ def _preprocessed(src: Path, tmp: Path) -> Path:
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
     try:
-        quant_pre_process(str(src), str(tmp), skip_symbolic_shape=False)
+        quant_pre_process(str(src), str(tmp), skip_symbolic_shape=True)
         return tmp
     except Exception:  # noqa: BLE001 - pre-processing is an optimisation; fall back to the raw graph
         return src

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from medassist.schemas.common import Notice
-from medassist.schemas.safety import SafetySection
+from medassist.schemas.safety import SafetySection, require_all_layers
 
 __all__ = [
     "QualityIssueCode",
@@ -77,3 +77,8 @@ class ImageAnalysis(ImageExtraction):
     """The report: an image extraction that has passed through the safety layers."""
 
     safety: SafetySection
+
+    @field_validator("safety")
+    @classmethod
+    def _all_safety_layers(cls, value: SafetySection) -> SafetySection:
+        return require_all_layers(value)
