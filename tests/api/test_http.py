@@ -157,3 +157,24 @@ def test_calculators(client):
     assert r.status_code == 404 and "curb65" in r.json()["message"]
     r = client.post("/v1/calculators/qsofa", json={"inputs": {"sbp": 4000}})
     assert r.status_code == 422 and "sbp" in r.json()["message"]
+
+
+def test_fhir_output_path_carries_safety(client):
+    pytest.importorskip("fhir.resources", reason="FHIR output needs the 'fhir' extra")
+    r = client.post("/v1/text/analyze?format=fhir&patient=Patient/42", json={"text": NOTE})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/fhir+json")
+    bundle = r.json()
+    assert bundle["resourceType"] == "Bundle"
+    types = [e["resource"]["resourceType"] for e in bundle["entry"]]
+    assert types[0] == "DetectedIssue"  # the urgent red flag first
+    assert DISCLAIMER in r.text
+    assert "substernal chest pain, denies fever" not in r.text  # no raw note text
+    for url, kwargs in (
+        (
+            "/v1/calculators/qsofa?format=fhir",
+            {"json": {"inputs": {"respiratory_rate": 24, "sbp": 95, "altered_mentation": True}}},
+        ),
+    ):
+        out = client.post(url, **kwargs)
+        assert out.status_code == 200 and DISCLAIMER in out.text
+        assert "RiskAssessment" in {e["resource"]["resourceType"] for e in out.json()["entry"]}

@@ -92,6 +92,16 @@ def test_analyze_file_and_stdin(tmp_path):
     assert cough and not cough[0]["context"]["negated"]
 
 
+def test_analyze_fhir(tmp_path):
+    pytest.importorskip("fhir.resources", reason="FHIR output needs the 'fhir' extra")
+    note = tmp_path / "note.txt"
+    note.write_text(NOTE)
+    proc = run("analyze", str(note), "--format", "fhir")
+    assert proc.returncode == 0, proc.stderr
+    bundle = json.loads(proc.stdout)
+    assert bundle["resourceType"] == "Bundle" and DISCLAIMER in proc.stdout.decode()
+
+
 def test_analyze_image_with_note(tmp_path):
     from pydicom.data import get_testdata_file
 

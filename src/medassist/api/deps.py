@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from medassist.config import Settings, get_settings
 from medassist.errors import InputTooLargeError
 
-__all__ = ["SettingsDep", "read_limited_body"]
+__all__ = ["SettingsDep", "read_limited_body", "respond"]
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
@@ -31,3 +33,15 @@ async def read_limited_body(request: Request, limit: int) -> bytes:
             )
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+async def respond(request: Request, report: Any) -> Any:
+    """The report as JSON, or as a FHIR R4B Bundle with ``?format=fhir`` (``&patient=Patient/1``)."""
+    if request.query_params.get("format") != "fhir":
+        return report
+    from medassist.fhir import to_fhir_bundle
+
+    bundle = await run_in_threadpool(
+        to_fhir_bundle, report, patient_reference=request.query_params.get("patient")
+    )
+    return JSONResponse(bundle, media_type="application/fhir+json")

@@ -20,7 +20,11 @@ __all__ = ["analyze", "demo"]
     "--image", "image_file", type=click.Path(dir_okay=False), help="DICOM, PNG, JPEG or TIFF file."
 )
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "fhir"]),
+    default="text",
+    show_default=True,
 )
 def analyze(note_file: str | None, image_file: str | None, fmt: str) -> None:
     """Analyse NOTE_FILE (or '-' for stdin) and/or an --image."""
@@ -38,7 +42,11 @@ def analyze(note_file: str | None, image_file: str | None, fmt: str) -> None:
 
 @click.command()
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "fhir"]),
+    default="text",
+    show_default=True,
 )
 def demo(fmt: str) -> None:
     """Analyse the bundled example notes with the embedded engine (no model weights)."""
@@ -57,5 +65,9 @@ def _example_notes() -> list[Path]:
 def _emit(report, fmt: str, renderer, title: str) -> None:  # type: ignore[no-untyped-def]
     if fmt == "json":
         click.echo(report.model_dump_json(indent=2))
+    elif fmt == "fhir":
+        from medassist.fhir import to_fhir_json
+
+        click.echo(to_fhir_json(report))
     else:
         renderer(report, title=title)

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from medassist.api.deps import SettingsDep, read_limited_body
+from medassist.api.deps import SettingsDep, read_limited_body, respond
 from medassist.errors import InputError
 from medassist.schemas.scores import ScoreReport
 
@@ -22,10 +22,12 @@ async def list_calculators() -> list[dict[str, Any]]:
     return [info.model_dump() for info in list_calculators()]
 
 
-@router.post("/{calculator_id}", response_model=ScoreReport)
-async def run_calculator(
-    calculator_id: str, request: Request, settings: SettingsDep
-) -> ScoreReport:
+@router.post(
+    "/{calculator_id}",
+    response_model=ScoreReport,
+    responses={200: {"content": {"application/fhir+json": {}}}},
+)
+async def run_calculator(calculator_id: str, request: Request, settings: SettingsDep) -> Any:
     """Body: JSON ``{"text": "<note>", "inputs": {...}}`` (either or both)."""
     from medassist.pipelines.score import run_score_pipeline
 
@@ -41,4 +43,5 @@ async def run_calculator(
         raise InputError('"text" must be a string')
     if text is None and inputs is None:
         raise InputError('give "text" (a note), "inputs" (structured values), or both')
-    return await run_in_threadpool(run_score_pipeline, calculator_id, text, inputs)
+    report = await run_in_threadpool(run_score_pipeline, calculator_id, text, inputs)
+    return await respond(request, report)

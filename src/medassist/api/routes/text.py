@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 import medassist
-from medassist.api.deps import SettingsDep, read_limited_body
+from medassist.api.deps import SettingsDep, read_limited_body, respond
 from medassist.errors import InputError
 from medassist.schemas.text import TextAnalysis
 
 router = APIRouter(prefix="/v1/text", tags=["text"])
 
 
-@router.post("/analyze", response_model=TextAnalysis)
-async def analyze_text(request: Request, settings: SettingsDep) -> TextAnalysis:
+@router.post(
+    "/analyze",
+    response_model=TextAnalysis,
+    responses={200: {"content": {"application/fhir+json": {}}}},
+)
+async def analyze_text(request: Request, settings: SettingsDep) -> Any:
     body = await read_limited_body(request, settings.max_note_bytes + 1024)
     payload: str | bytes = body
     if request.headers.get("content-type", "").startswith("application/json"):
@@ -27,4 +32,5 @@ async def analyze_text(request: Request, settings: SettingsDep) -> TextAnalysis:
         if not isinstance(data, dict) or not isinstance(data.get("text"), str):
             raise InputError('JSON body must be an object with a string field "text"')
         payload = data["text"]
-    return await run_in_threadpool(medassist.analyze_text, payload)
+    report = await run_in_threadpool(medassist.analyze_text, payload)
+    return await respond(request, report)
