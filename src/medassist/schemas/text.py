@@ -5,10 +5,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from medassist.schemas.common import Notice
-from medassist.schemas.safety import SafetySection
+from medassist.schemas.safety import SafetySection, require_all_layers
 
 __all__ = [
     "EntityCategory",
@@ -112,6 +112,9 @@ class Demographics(BaseModel):
     sex: Literal["female", "male"] | None = None
     sex_text: str | None = None
     sex_span: tuple[int, int] | None = None
+    #: disagreements found in the note, e.g. "age: 54 years ('54-year-old') vs 56 years ('56 yo')";
+    #: the first statement is kept in ``age``/``sex``
+    conflicts: list[str] = Field(default_factory=list)
 
 
 class Section(BaseModel):
@@ -150,3 +153,8 @@ class TextAnalysis(TextExtraction):
     """The report: an extraction that has passed through every safety layer."""
 
     safety: SafetySection
+
+    @field_validator("safety")
+    @classmethod
+    def _all_safety_layers(cls, value: SafetySection) -> SafetySection:
+        return require_all_layers(value)
