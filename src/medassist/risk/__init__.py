@@ -1,8 +1,8 @@
 """Validated clinical calculators and risk scores, each point explained by its evidence.
 
-    list_calculators() -> list of declared calculators
-    calculate(calculator_id, text=None, inputs=None) -> ScoreResult
-    score_analysis(text, extraction) -> list[ScoreResult]   (used by the text pipeline)
+list_calculators() -> list of declared calculators
+calculate(calculator_id, text=None, inputs=None) -> ScoreResult
+score_analysis(text, extraction) -> list[ScoreResult]   (used by the text pipeline)
 """
 
 from __future__ import annotations

@@ -29,6 +29,8 @@ __all__ = [
     "register",
     "get_calculator",
     "registry",
+    "CalculatorInfo",
+    "band_for",
 ]
 
 InputType = Literal["number", "bool", "choice", "date", "int"]
@@ -92,8 +94,36 @@ class ScoreResult(BaseModel):
     flags: list[str] = Field(default_factory=list)  # e.g. "contradictory ages in note"
 
 
+class CalculatorInfo(BaseModel):
+    """What :func:`medassist.risk.api.list_calculators` reports for one calculator."""
+
+    id: str
+    name: str
+    kind: Literal["score", "formula"] = "formula"
+    reference: str
+    unit: str | None = None
+    inputs: list[InputSpec]
+    bands: list[Band] = Field(default_factory=list)
+
+
+def band_for(bands: list[Band], value: float | None) -> Band | None:
+    """The first band with ``low <= value <= high`` (open ends where None)."""
+    if value is None:
+        return None
+    for band in bands:
+        if (band.low is None or value >= band.low) and (band.high is None or value <= band.high):
+            return band
+    return None
+
+
 class Calculator:
-    """Base class. Subclasses set the class attributes and implement ``compute``."""
+    """Base class. Subclasses set the class attributes and implement ``compute``.
+
+    Optional extras (all have defaults): ``kind`` ("score" for point scores, whose missing
+    inputs give a ``possible_range``), ``bands`` (interpretation, non-diagnostic wording),
+    ``relevant(facts)`` (whether a note calls for this calculator in a report) and
+    ``partial_ok`` (report it even when some required inputs are missing).
+    """
 
     id: ClassVar[str]
     name: ClassVar[str]
@@ -102,6 +132,16 @@ class Calculator:
     unit: ClassVar[str | None] = None
     inputs: ClassVar[list[InputSpec]]
     relevance: ClassVar[int] = 50  # lower = shown first in a report
+    kind: ClassVar[Literal["score", "formula"]] = "formula"
+    bands: ClassVar[list[Band]] = []
+    partial_ok: ClassVar[bool] = False
+
+    def relevant(self, facts: NoteFacts) -> bool:
+        """Whether the note calls for this calculator (used by the text pipeline)."""
+        return True
+
+    def band(self, value: float | None) -> Band | None:
+        return band_for(self.bands, value)
 
     def derive(self, facts: NoteFacts) -> dict[str, Fact]:
         """Find this calculator's inputs in a note. Returns only the inputs found.

@@ -1,0 +1,490 @@
+"""Facts about a note, in the form calculators consume.
+
+:class:`NoteFacts` wraps a note's text and its :class:`TextExtraction` and answers the
+questions calculators ask: a measurement in its canonical unit, whether a condition is
+affirmed, negated or not mentioned, a free regex cue, the medication list. Every answer is a
+:class:`~medassist.risk.base.Fact` whose evidence is the source span.
+
+Measurements come from the text engine first; when it reports nothing for a key, a small
+set of label patterns (``risk/data/measurement_patterns.json``) is tried.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cached_property, lru_cache
+from importlib import resources
+from typing import Any
+
+from medassist.risk.base import Evidence, Fact
+from medassist.risk.units import CANONICAL_UNITS, normalize_unit, to_canonical
+from medassist.schemas.text import Entity, Measurement, Medication, TextExtraction
+
+__all__ = ["NoteFacts", "NEGATION_CUES"]
+
+_NUM = r"(?P<v>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
+
+#: cues (before a mention, same clause) that negate it
+NEGATION_CUES = (
+    r"\bno\b",
+    r"\bnot\b",
+    r"\bnor\b",
+    r"\bnever\b",
+    r"\bden(?:y|ies|ied|ying)\b",
+    r"\bwithout\b",
+    r"\bnegative for\b",
+    r"\babsence of\b",
+    r"\babsent\b",
+    r"\bfree of\b",
+    r"\bruled? out\b",
+    r"\bno (?:known |prior |previous |past |personal )?(?:history|hx) of\b",
+    r"\bno evidence of\b",
+    r"\bunremarkable for\b",
+    r"\bwas not\b",
+    r"\bdid not\b",
+    r"\bneither\b",
+    r"\b(?:de)?void of\b",
+    r"\black(?:s|ed|ing)? (?:of |any )",
+    r"\b(?:does|do|did|has|have|had|is|was|were|are)(?: not|n't)\b",
+    r"\bwithout (?:any )?(?:history|evidence|signs?) of\b",
+)
+_NEG_PRE = re.compile("|".join(NEGATION_CUES), re.I)
+_NEG_POST = re.compile(
+    r"^[^.;:\n]{0,25}?\b(?:was|were|is|are)\s+(?:negative|absent|not (?:present|seen|found|detected)|ruled out|denied)"
+    r"|^[^.;:\n]{0,25}?\b(?:seems?|appears?|seemed|appeared) to be (?:absent|negative|ruled out)"
+    r"|^[^.;:\n]{0,30}?\b(?:came back|returned|tested|was reported|were reported) (?:as )?negative"
+    r"|^[^.;:\n]{0,15}?\b(?:absent|not present|not seen|not noted|excluded)\b"
+    r"|^\s*\(-\)|^\s*:\s*(?:no|negative|absent|none)\b",
+    re.I,
+)
+_FAMILY = re.compile(
+    r"\b(?:family history|mother|father|brother|sister|sibling|parent|grandmother|grandfather|aunt|uncle|cousin|son|daughter|FHx?)\b",
+    re.I,
+)
+_HYPOTHETICAL = re.compile(
+    r"\b(?:if|risk of|rule out|r/o|to prevent|prophylaxis|screen(?:ing)? for|concern for|possible|suspected|"
+    r"suspicion of|evaluat(?:e|ion) for|(?:likely|expected) to (?:cause|develop)|would|could|might|may|potential for)\b",
+    re.I,
+)
+_CLAUSE_BREAK = re.compile(
+    r"(?:\bbut\b|\bhowever\b|\bexcept\b|\balthough\b|\bwhich\b|\bwho\b|\bsecondary to\b|\bdue to\b"
+    r"|\b(?:and|with) (?:has|had|is|was|reports?|reported|complains?|presents?|presented|developed|underwent)\b"
+    r"|,\s*(?:he|she|they|the patient|patient)\b|;|\n)",
+    re.I,
+)
+_SENT_END = re.compile(r"(?<!\d)[.!?](?=\s|$)|\n\s*\n")
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> dict[str, dict[str, Any]]:
+    path = resources.files("medassist.risk") / "data" / "measurement_patterns.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data.pop("_meta", None)
+    return data
+
+
+@lru_cache(maxsize=128)
+def _compiled(key: str) -> re.Pattern[str] | None:
+    spec = _patterns().get(key)
+    if spec is None:
+        return None
+    labels = "|".join(f"(?:{label})" for label in spec["labels"])
+    units = spec.get("units") or ""
+    unit_part = rf"(?:\s*(?P<u>{units}))?" if units else ""
+    # label, then up to 40 characters without digits/sentence ends, then the value
+    return re.compile(
+        rf"(?:{labels})(?P<gap>[^\d\n.;]{{0,40}}?|[^\d\n;]{{0,3}}?)(?<![\w.])"
+        rf"{_NUM}(?!\s*-?\s*(?:year|yr|day|week|month|hour|h\b|min\b|minutes))"
+        rf"{unit_part}",
+        re.I,
+    )
+
+
+def _to_float(raw: str) -> float:
+    return float(raw.replace(",", ""))
+
+
+def _classify_unit(key: str, raw: str | None, value: float) -> str | None:
+    """Map a written unit (or its absence) to a unit :func:`to_canonical` knows."""
+    if raw:
+        u = raw.strip().lower().replace("μ", "µ").replace("º", "°")
+        u = re.sub(r"\s+", "", u)
+        if key in {"platelets", "wbc"}:
+            if "10" in u and ("9" in u or "3" in u):
+                return "10^3/µL"
+            if u.startswith("k"):
+                return "10^3/µL"
+            return "/µL"
+        if key == "temperature":
+            if "f" in u:
+                return "°F"
+            if "c" in u:
+                return "°C"
+        if key in {"ast", "alt"}:
+            return "U/L"
+        if key == "gcs":
+            return None
+        if u == "meq/l" or u == "mmol/l":
+            return "mmol/L"
+        n = normalize_unit(u)
+        if n and n != u:
+            return n
+        return raw.strip()
+    # no unit written: infer from magnitude where one reading is implausible
+    if key == "temperature" and value > 45:
+        return "°F"
+    if key == "creatinine" and value > 25:
+        return "umol/L"
+    if key == "bilirubin" and value > 50:
+        return "umol/L"
+    if key == "glucose" and value < 30:
+        return "mmol/L"
+    if key == "albumin" and value > 10:
+        return "g/L"
+    if key == "hemoglobin" and value > 25:
+        return "g/L"
+    if key == "calcium" and value < 3.5:
+        return "mmol/L"
+    if key in {"platelets", "wbc"} and value > (2000 if key == "platelets" else 500):
+        return "/µL"
+    if key == "height" and value < 3:
+        return "m"
+    return None
+
+
+def _sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    left = 0
+    for m in _SENT_END.finditer(text, 0, start):
+        left = m.end()
+    m = _SENT_END.search(text, end)
+    right = m.start() if m else len(text)
+    return left, right
+
+
+def _mention_context(text: str, start: int, end: int) -> str:
+    """'negated', 'family', 'hypothetical' or 'affirmed' for a raw-text mention."""
+    s_left, s_right = _sentence_bounds(text, start, end)
+    pre = text[s_left:start]
+    # only the current clause, and at most ~8 words before the mention
+    breaks = list(_CLAUSE_BREAK.finditer(pre))
+    if breaks:
+        pre = pre[breaks[-1].end() :]
+    words = pre.split()
+    pre_window = " ".join(words[-15:])
+    post = text[end:s_right]
+    post_break = _CLAUSE_BREAK.search(post)
+    if post_break:
+        post = post[: post_break.start()]
+    if _FAMILY.search(" ".join(words[-12:])):
+        return "family"
+    if _NEG_PRE.search(pre_window) or _NEG_POST.search(post):
+        return "negated"
+    if _HYPOTHETICAL.search(" ".join(words[-5:])):
+        return "hypothetical"
+    return "affirmed"
+
+
+class NoteFacts:
+    """Calculator-facing view of one note and its extraction."""
+
+    def __init__(self, text: str, extraction: TextExtraction | None = None) -> None:
+        self.text = text
+        self.extraction = extraction or TextExtraction(text_length=len(text))
+        self.flags: list[str] = []
+        self._memo: dict[tuple[Any, ...], Any] = {}
+
+    @classmethod
+    def from_text(cls, text: str) -> NoteFacts:
+        from medassist.text.engine import extract
+
+        try:
+            extraction = extract(text)
+        except ImportError:  # a text-engine component is not installed: pattern fallback only
+            extraction = TextExtraction(text_length=len(text))
+        return cls(text, extraction)
+
+    # ------------------------------------------------------------------ measurements
+    def _span_evidence(self, start: int, end: int, note: str | None = None) -> Evidence:
+        return Evidence(source="note", text=self.text[start:end], start=start, end=end, note=note)
+
+    def _engine_measurements(self, name: str) -> list[Fact]:
+        out: list[Fact] = []
+        items: list[Measurement] = [*self.extraction.vitals, *self.extraction.labs]
+        for m in sorted(items, key=lambda m: m.start):
+            if m.name != name or not m.plausible:
+                continue
+            value = m.normalized_value if m.normalized_value is not None else m.value
+            unit = m.normalized_unit if m.normalized_value is not None else m.unit
+            if value is None:
+                if m.value_text is not None:
+                    out.append(
+                        Fact(value=m.value_text, evidence=self._span_evidence(m.start, m.end))
+                    )
+                continue
+            try:
+                value = to_canonical(name, value, unit) if unit else float(value)
+            except Exception:  # noqa: BLE001 - an unconvertible engine unit: skip the mention
+                continue
+            out.append(Fact(value=value, evidence=self._span_evidence(m.start, m.end)))
+        return out
+
+    def _pattern_measurements(self, name: str) -> list[Fact]:
+        if name in {"sbp", "dbp"}:
+            return self._blood_pressures(name)
+        pattern = _compiled(name)
+        if pattern is None:
+            return []
+        spec = _patterns()[name]
+        lo, hi = spec["range"]
+        out: list[Fact] = []
+        for m in pattern.finditer(self.text):
+            try:
+                raw_value = _to_float(m.group("v"))
+            except ValueError:
+                continue
+            raw_unit = m.groupdict().get("u")
+            unit = _classify_unit(name, raw_unit, raw_value)
+            try:
+                value = to_canonical(name, raw_value, unit)
+            except Exception:  # noqa: BLE001
+                continue
+            if name in {"fio2", "spo2"} and value <= 1.0:
+                value *= 100
+            if not lo <= value <= hi:
+                continue
+            out.append(
+                Fact(value=round(value, 6), evidence=self._span_evidence(m.start(), m.end()))
+            )
+        return out
+
+    def _blood_pressures(self, name: str) -> list[Fact]:
+        out: list[Fact] = []
+        bp = re.compile(
+            r"(?:(?:blood pressure|\bBP\b|\bB/P\b|arterial pressure)[^\d\n]{0,30}?)?"
+            r"(?<![\d/.])(?P<s>\d{2,3})\s*/\s*(?P<d>\d{2,3})(?![\d/])(?P<u>\s*mm\s*hg)?",
+            re.I,
+        )
+        for m in bp.finditer(self.text):
+            labelled = m.group(0)[:1].isalpha()
+            if not (labelled or m.group("u")):
+                continue
+            s, d = float(m.group("s")), float(m.group("d"))
+            if not (40 <= s <= 300 and 10 <= d <= 200 and s > d):
+                continue
+            value = s if name == "sbp" else d
+            out.append(Fact(value=value, evidence=self._span_evidence(m.start(), m.end())))
+        if not out:
+            label = "systolic" if name == "sbp" else "diastolic"
+            for m in re.finditer(
+                rf"{label}(?: blood)?(?: pressure)?[^\d\n]{{0,25}}?(?P<v>\d{{2,3}})",
+                self.text,
+                re.I,
+            ):
+                out.append(
+                    Fact(
+                        value=float(m.group("v")), evidence=self._span_evidence(m.start(), m.end())
+                    )
+                )
+        return out
+
+    def measurements(self, name: str) -> list[Fact]:
+        """Every mention of a measurement in note order (engine first, else patterns)."""
+        key = ("measurements", name)
+        if key not in self._memo:
+            self._memo[key] = self._measurements(name)
+        return list(self._memo[key])
+
+    def _measurements(self, name: str) -> list[Fact]:
+        if name == "age":
+            return self._ages()
+        if name == "sex":
+            fact = self._sex()
+            return [fact] if fact else []
+        engine = self._engine_measurements(name)
+        return engine or self._pattern_measurements(name)
+
+    def measurement(self, name: str) -> Fact | None:
+        """The first mention of a measurement, in its canonical unit (see ``units.py``)."""
+        found = self.measurements(name)
+        if name == "age" and found:
+            distinct = sorted({round(f.value, 1) for f in found})
+            if len(distinct) > 1 and (distinct[-1] - distinct[0]) >= 1:
+                flag = f"contradictory ages in note: {', '.join(f'{a:g}' for a in distinct)}"
+                if flag not in self.flags:
+                    self.flags.append(flag)
+        return found[0] if found else None
+
+    def extreme(self, name: str, worst: str) -> Fact | None:
+        """The highest (``worst='max'``) or lowest (``'min'``) numeric mention."""
+        found = [f for f in self.measurements(name) if isinstance(f.value, int | float)]
+        if not found:
+            return None
+        return (
+            max(found, key=lambda f: f.value)
+            if worst == "max"
+            else min(found, key=lambda f: f.value)
+        )
+
+    # ------------------------------------------------------------------ demographics
+    def _ages(self) -> list[Fact]:
+        demo = self.extraction.demographics
+        out: list[Fact] = []
+        if demo.age is not None:
+            start, end = demo.age_span or (0, 0)
+            out.append(Fact(value=float(demo.age), evidence=self._span_evidence(start, end)))
+        age_re = re.compile(
+            r"(?P<v>\d{1,3}(?:\.\d+)?)\s*(?:-|\s)?\s*(?P<u>years?|yrs?|months?|mo|weeks?|days?)[\s-]*old"
+            r"|(?P<v2>\d{1,3})\s*(?:yo|y/o|y\.o\.|-yo|yr-old|M|F)\b(?=[\s,.])"
+            r"|\bage(?:d)?(?: of)?[:\s]+(?P<v3>\d{1,3})\b(?!\s*(?:%|mm|mg))",
+            re.I,
+        )
+        for m in age_re.finditer(self.text):
+            raw = m.group("v") or m.group("v2") or m.group("v3")
+            unit = (m.group("u") or "years").lower()
+            value = float(raw)
+            if unit.startswith("mo"):
+                value /= 12
+            elif unit.startswith("week"):
+                value /= 52
+            elif unit.startswith("day"):
+                value /= 365
+            if (
+                m.group("v2")
+                and m.group(0).rstrip()[-1:] in {"M", "F"}
+                and not m.group(0).lower().endswith(("yo", "y/o", "y.o."))
+            ):
+                # "45M": only at the very start of a note or a line
+                line_start = self.text.rfind("\n", 0, m.start()) + 1
+                if self.text[line_start : m.start()].strip():
+                    continue
+            if not 0 <= value <= 120:
+                continue
+            fact = Fact(value=value, evidence=self._span_evidence(m.start(), m.end()))
+            if out and out[0].evidence.start == fact.evidence.start:
+                continue
+            # a relative's age ("his 30-year-old son") is not the patient's
+            pre = self.text[max(0, m.start() - 25) : m.start()]
+            post = self.text[m.end() : m.end() + 20]
+            if _FAMILY.search(pre + " " + post.split(",")[0]) and out:
+                continue
+            out.append(fact)
+        out.sort(key=lambda f: f.evidence.start or 0)
+        return out
+
+    def _sex(self) -> Fact | None:
+        demo = self.extraction.demographics
+        fem_nouns = r"woman|female|lady|girl|primigravida|multigravida|gravida|mother"
+        male_nouns = r"man|male|gentleman|boy"
+        # 1. the noun right after the age ("a 45-year-old white female")
+        near_age = re.search(
+            rf"\d+\s*(?:-|\s)?\s*(?:years?|yrs?|months?|y)[\s-]*old\s+(?:\w+\s+){{0,3}}?({fem_nouns}|{male_nouns})\b"
+            rf"|\b(?:\d+\s*(?:yo|y/o))\s+({fem_nouns}|{male_nouns})\b",
+            self.text,
+            re.I,
+        )
+        if near_age:
+            group = 1 if near_age.group(1) else 2
+            word = near_age.group(group).lower()
+            value = "female" if re.fullmatch(fem_nouns, word) else "male"
+            return Fact(
+                value=value,
+                evidence=self._span_evidence(near_age.start(group), near_age.end(group)),
+            )
+        # 2. the text engine's demographics
+        if demo.sex is not None:
+            start, end = demo.sex_span or (0, 0)
+            return Fact(value=demo.sex, evidence=self._span_evidence(start, end))
+        # 3. pronouns (the patient is referred to most)
+        she = list(re.finditer(r"\b(?:she|her|hers|herself)\b", self.text, re.I))
+        he = list(re.finditer(r"\b(?:he|his|him|himself)\b", self.text, re.I))
+        if she or he:
+            best, value = (she, "female") if len(she) > len(he) else (he, "male")
+            return Fact(value=value, evidence=self._span_evidence(best[0].start(), best[0].end()))
+        noun = re.search(rf"\b(?:{fem_nouns}|{male_nouns}|mrs|mr|ms)\b", self.text, re.I)
+        if noun is None:
+            return None
+        value = "female" if re.fullmatch(rf"{fem_nouns}|mrs|ms", noun.group(0).lower()) else "male"
+        return Fact(value=value, evidence=self._span_evidence(noun.start(), noun.end()))
+
+    # ------------------------------------------------------------------ conditions
+    @cached_property
+    def _entities(self) -> list[Entity]:
+        return list(self.extraction.entities)
+
+    def condition(self, *names: str) -> Fact | None:
+        """True when affirmed for the patient, False when only negated, None when not mentioned.
+
+        ``names`` are preferred names or synonyms, matched against the engine's entities
+        (case-insensitive) and, as regular expressions with word boundaries, against the text.
+        """
+        key = ("condition", names)
+        if key not in self._memo:
+            self._memo[key] = self._condition(names)
+        return self._memo[key]
+
+    def _condition(self, names: tuple[str, ...]) -> Fact | None:
+        lowered = {n.lower() for n in names}
+        negated: Fact | None = None
+        for e in self._entities:
+            if e.preferred.lower() in lowered or e.text.lower() in lowered:
+                ctx = e.context
+                if ctx.family or ctx.hypothetical:
+                    continue
+                ev = self._span_evidence(e.start, e.end)
+                if ctx.negated or _mention_context(self.text, e.start, e.end) == "negated":
+                    negated = negated or Fact(
+                        value=False, evidence=ev.model_copy(update={"note": "negated"})
+                    )
+                    continue
+                if ctx.uncertain:
+                    continue
+                return Fact(value=True, evidence=ev)
+        for name in names:
+            for m in re.finditer(rf"(?<![\w-])(?:{name})(?![\w])", self.text, re.I):
+                ctx = _mention_context(self.text, m.start(), m.end())
+                if ctx == "affirmed" and " " in m.group(0).strip() and _NEG_PRE.search(m.group(0)):
+                    ctx = (
+                        "negated"  # a pattern spanning its own negation: "tonsils without exudate"
+                    )
+                if ctx == "affirmed":
+                    return Fact(value=True, evidence=self._span_evidence(m.start(), m.end()))
+                if ctx == "negated" and negated is None:
+                    negated = Fact(
+                        value=False,
+                        evidence=self._span_evidence(m.start(), m.end(), note="negated"),
+                    )
+        return negated
+
+    def find(self, pattern: str, flags: int = re.I) -> Fact | None:
+        """The first regex match over the raw text (case-insensitive); value = the match text."""
+        key = ("find", pattern, flags)
+        if key in self._memo:
+            return self._memo[key]
+        m = re.search(pattern, self.text, flags)
+        if m is None:
+            self._memo[key] = None
+            return None
+        self._memo[key] = Fact(value=m.group(0), evidence=self._span_evidence(m.start(), m.end()))
+        return self._memo[key]
+
+    def find_all(self, pattern: str, flags: int = re.I) -> list[re.Match[str]]:
+        return list(re.finditer(pattern, self.text, flags))
+
+    def medications(self) -> list[Medication]:
+        return list(self.extraction.medications)
+
+    def medication(self, *names: str) -> Fact | None:
+        """An active (not negated/stopped) medication among ``names`` (regexes), from the
+        engine's list or the text."""
+        lowered = [n.lower() for n in names]
+        for med in self.extraction.medications:
+            if med.context.negated or med.status == "stopped":
+                continue
+            if any(re.fullmatch(n, med.name.lower()) for n in lowered):
+                return Fact(value=True, evidence=self._span_evidence(med.start, med.end))
+        return self.condition(*names)
+
+    @staticmethod
+    def canonical_unit(name: str) -> str | None:
+        return CANONICAL_UNITS.get(name)

@@ -1,0 +1,261 @@
+"""Shared helpers of the formula calculators (``formulas_*`` modules).
+
+Small, pure helpers: number rendering for the substituted formula, band lookup, sex and date
+normalisation, component construction and the lookup of note measurements by derive().
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from medassist.errors import CalculatorInputError
+from medassist.risk.base import Band, Calculator, Component, Evidence, Fact, ScoreResult
+
+if TYPE_CHECKING:  # pragma: no cover
+    from medassist.risk.facts import NoteFacts
+
+__all__ = [
+    "fmt",
+    "band_label",
+    "norm_sex",
+    "parse_date",
+    "render_date",
+    "require",
+    "make_result",
+    "components_for",
+    "measurements",
+    "sex_fact",
+    "regex_fact",
+    "KDIGO_GFR_BANDS",
+    "question_inputs",
+]
+
+
+def fmt(x: float | int) -> str:
+    """Render a number for a substituted formula: up to 5 decimals, no trailing zeros."""
+    if isinstance(x, bool):
+        return str(x)
+    if isinstance(x, int) or float(x).is_integer():
+        return str(int(x)) if abs(x) < 1e15 else f"{x:g}"
+    text = f"{x:.5f}".rstrip("0").rstrip(".")
+    return text if text not in {"-0", ""} else "0"
+
+
+def band_label(value: float, bands: Iterable[Band]) -> str | None:
+    """The label of the first band with ``low <= value < high`` (open ends where None)."""
+    for band in bands:
+        if (band.low is None or value >= band.low) and (band.high is None or value < band.high):
+            return band.label
+    return None
+
+
+_MALE = {"m", "male", "man", "boy", "men", "masculine"}
+_FEMALE = {"f", "female", "woman", "girl", "women", "feminine"}
+
+
+def norm_sex(value: Any, field: str = "sex") -> str:
+    """'male' or 'female' from common spellings; CalculatorInputError otherwise."""
+    text = str(value).strip().lower() if value is not None else ""
+    if text in _MALE:
+        return "male"
+    if text in _FEMALE:
+        return "female"
+    raise CalculatorInputError(f"{field} must be 'male' or 'female' (got {value!r})", field=field)
+
+
+_DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%m/%d/%Y",
+    "%m-%d-%Y",
+    "%Y/%m/%d",
+    "%d %B %Y",
+    "%B %d, %Y",
+    "%B %d %Y",
+)
+
+
+def parse_date(value: Any, field: str) -> date:
+    """A date from a ``date``/``datetime``, an ISO string or a US ``MM/DD/YYYY`` string."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        for form in _DATE_FORMATS:
+            try:
+                return datetime.strptime(text, form).date()
+            except ValueError:
+                continue
+    raise CalculatorInputError(
+        f"{field} must be a date (YYYY-MM-DD or MM/DD/YYYY), got {value!r}", field=field
+    )
+
+
+def render_date(value: date) -> str:
+    """US rendering (MM/DD/YYYY) used in formulas and interpretations."""
+    return value.strftime("%m/%d/%Y")
+
+
+def require(values: Mapping[str, Any], *names: str) -> list[Any]:
+    """The values of ``names``; CalculatorInputError naming the first one missing."""
+    out = []
+    for name in names:
+        value = values.get(name)
+        if value is None:
+            raise CalculatorInputError(f"input {name!r} is required", field=name)
+        out.append(value)
+    return out
+
+
+def components_for(calc: Calculator, values: Mapping[str, Any]) -> list[Component]:
+    """One component per declared input that has a value (evidence is attached by the API)."""
+    return [
+        Component(name=spec.name, value=values[spec.name])
+        for spec in calc.inputs
+        if values.get(spec.name) is not None
+    ]
+
+
+def make_result(
+    calc: Calculator,
+    values: Mapping[str, Any],
+    value: float | int | str | None,
+    formula: str,
+    *,
+    bands: Iterable[Band] | None = None,
+    interpretation: str | None = None,
+    flags: list[str] | None = None,
+    components: list[Component] | None = None,
+    digits: int = 5,
+) -> ScoreResult:
+    """A ScoreResult for a formula: value rounded to ``digits``, band from ``bands``."""
+    band = None
+    if bands is None:
+        bands = calc.bands or None
+    if isinstance(value, float):
+        value = round(value, digits)
+        if value == 0:
+            value = 0.0
+    if bands is not None and isinstance(value, int | float):
+        band = band_label(float(value), bands)
+    return ScoreResult(
+        calculator_id=calc.id,
+        name=calc.name,
+        value=value,
+        unit=calc.unit,
+        band=band,
+        interpretation=interpretation if interpretation is not None else band,
+        components=components if components is not None else components_for(calc, values),
+        formula=formula,
+        reference=calc.reference,
+        flags=flags or [],
+    )
+
+
+# --- derive() helpers -------------------------------------------------------------------
+
+
+def measurements(facts: NoteFacts, mapping: Mapping[str, str]) -> dict[str, Fact]:
+    """``{input name: Fact}`` for each ``input name -> NoteFacts measurement key`` found."""
+    from medassist.risk.formulas_extract import measure
+
+    out: dict[str, Fact] = {}
+    for input_name, key in mapping.items():
+        fact = measure(facts, key)
+        if fact is not None and fact.value is not None:
+            out[input_name] = fact
+    return out
+
+
+def sex_fact(facts: NoteFacts) -> Fact | None:
+    """The patient's sex as 'male'/'female', from the note's demographics or wording."""
+    fact = facts.measurement("sex")
+    if fact is not None:
+        try:
+            return Fact(value=norm_sex(fact.value), evidence=fact.evidence)
+        except CalculatorInputError:
+            pass
+    text = facts.text
+    match = re.search(
+        r"\b(male|female|man|woman|boy|girl|gentleman|lady|he|she|his|her)\b", text, re.I
+    )
+    if match is None:
+        return None
+    word = match.group(1).lower()
+    value = "male" if word in {"male", "man", "boy", "gentleman", "he", "his"} else "female"
+    return Fact(
+        value=value,
+        evidence=Evidence(source="note", text=match.group(0), start=match.start(), end=match.end()),
+    )
+
+
+def regex_fact(
+    text: str, pattern: str | re.Pattern[str], group: int | str = 1, convert: Any = float
+) -> Fact | None:
+    """A Fact from the first match of ``pattern`` in ``text`` (value: ``convert(group)``)."""
+    match = re.search(pattern, text) if isinstance(pattern, str) else pattern.search(text)
+    if match is None:
+        return None
+    try:
+        value = convert(match.group(group))
+    except (TypeError, ValueError):
+        return None
+    return Fact(
+        value=value,
+        evidence=Evidence(source="note", text=match.group(0), start=match.start(), end=match.end()),
+    )
+
+
+#: KDIGO 2012 GFR categories (mL/min/1.73 m²), worded without a diagnosis.
+KDIGO_GFR_BANDS: list[Band] = [
+    Band(label="G5 range (<15 mL/min/1.73 m²)", low=None, high=15),
+    Band(label="G4 range (15-29 mL/min/1.73 m²)", low=15, high=30),
+    Band(label="G3b range (30-44 mL/min/1.73 m²)", low=30, high=45),
+    Band(label="G3a range (45-59 mL/min/1.73 m²)", low=45, high=60),
+    Band(label="G2 range (60-89 mL/min/1.73 m²)", low=60, high=90),
+    Band(label="G1 range (>=90 mL/min/1.73 m²)", low=90, high=None),
+]
+
+
+# --- inputs stated in a question rather than in the note -----------------------------------
+
+_QUESTION_NUMBERS: dict[str, tuple[str, str]] = {
+    # input name: (calculator ids joined by "|", pattern whose group 1 is the value)
+    "target_sodium": (
+        "free_water_deficit",
+        r"(?:ideal|desired|target)\s+(?:serum\s+)?sodium(?:\s+concentration)?\s+"
+        r"(?:is|of|to be|=)?\s*(?:to be\s+)?(\d+(?:\.\d+)?)",
+    ),
+    "normal_albumin": (
+        "calcium_correction",
+        r"normal albumin(?:\s+concentration)?\s+(?:is|of|to be|=)?\s*(?:to be\s+)?(\d+(?:\.\d+)?)\s*g/dL",
+    ),
+    "target_bmi": (
+        "target_weight",
+        r"target (?:body mass index|BMI)(?: \(BMI\))?(?: is| of|:|=)?\s*(\d+(?:\.\d+)?)",
+    ),
+}
+
+
+def question_inputs(calculator_id: str, question: str) -> dict[str, Any]:
+    """Explicit inputs stated in a question (e.g. the steroid to convert to, the desired
+    sodium), for calculators whose question carries part of the task."""
+    out: dict[str, Any] = {}
+    if not question:
+        return out
+    for name, (ids, pattern) in _QUESTION_NUMBERS.items():
+        if calculator_id in ids.split("|"):
+            match = re.search(pattern, question, re.I)
+            if match is not None:
+                out[name] = float(match.group(1))
+    if calculator_id == "steroid_conversion":
+        from medassist.risk.formulas_fluids_drugs import find_steroid
+
+        _, _, target = find_steroid(question)
+        if target is not None:
+            out["target_steroid"] = target.value
+    return out

@@ -1,0 +1,428 @@
+"""Note-reading fallbacks for the formula calculators.
+
+:class:`~medassist.risk.facts.NoteFacts` answers most measurement questions; this module adds
+unit-anchored readings it misses in case reports: body height and weight written together
+("168.0 cm tall and weighed 59.0 kg", "(180 cm, 60 kg)", "weight and height were 90 kg and
+189 cm, respectively"), laboratory values written before their name ("569 mg/dL glucose",
+"hyponatremia of 128 mEq/L"), lists closed by "respectively", and ages written in words.
+Every value comes back as a :class:`Fact` with its source span.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from medassist.risk.base import Evidence, Fact
+from medassist.risk.units import to_canonical
+
+if TYPE_CHECKING:  # pragma: no cover
+    from medassist.risk.facts import NoteFacts
+
+__all__ = ["body_weight", "body_height", "lab_value", "word_age", "measure", "LAB_LABELS"]
+
+_NUM = r"(\d+(?:\.\d+)?)"
+
+
+def _fact(text: str, start: int, end: int, value: float, note: str | None = None) -> Fact:
+    return Fact(
+        value=round(value, 6),
+        evidence=Evidence(source="note", text=text[start:end], start=start, end=end, note=note),
+    )
+
+
+# --- weight and height --------------------------------------------------------------------
+
+_WEIGHT_RE = re.compile(_NUM + r"\s*(kg|kgs|kilograms?|lbs?|pounds?)\b(?!\s*/|\s*per\b)", re.I)
+_WEIGHT_GOOD = re.compile(
+    r"weigh\w*|body\s*weight|\bweight\b|\bBW\b|\bwt\b|tall|height|\bcm\b", re.I
+)
+_WEIGHT_NOW = re.compile(
+    r"on (?:admission|presentation|arrival)|at (?:admission|presentation)|current(?:ly)?|"
+    r"upon admission|present(?:ed)?\b",
+    re.I,
+)
+_WEIGHT_BAD_BEFORE = re.compile(
+    r"los[st]|lose|losing|gain\w*|decreas\w*|increas\w*|reduc\w*|drop\w*|birth\s*weight|"
+    r"\blift\w*|\bdose|\bper\b|over\s+(?:the\s+)?(?:past|last)|from\s*$|previous\w*|prior\b|"
+    r"ago\b|before\b|\bby\s*$|\bmg\b|dumbbell|\bbag\b",
+    re.I,
+)
+_WEIGHT_BAD_AFTER = re.compile(
+    r"^\s*(?:of\s+(?:weight|body)|weight\s+(?:loss|gain)|preoperative\w*|before|ago|previous\w*|"
+    r"lost|loss|\(\s*\d+(?:\.\d+)?\s*lbs?\)\s*weight\s+off)",
+    re.I,
+)
+
+
+def body_weight(text: str) -> Fact | None:
+    """The patient's body weight (kg): the best-scored unit-anchored mention."""
+    best: tuple[float, int, Fact] | None = None
+    for m in _WEIGHT_RE.finditer(text):
+        value = float(m.group(1))
+        unit = m.group(2).lower()
+        kg = value if unit.startswith("k") else value * 0.45359237
+        if not 0.3 <= kg <= 400:
+            continue
+        before = re.split(r"[.;]\s", text[max(0, m.start() - 40) : m.start()])[-1]
+        after = re.split(r"[.;]\s", text[m.end() : m.end() + 40])[0]
+        score = 0.0
+        if _WEIGHT_GOOD.search(before[-30:]) or _WEIGHT_GOOD.search(after[:25]):
+            score += 2
+        if _WEIGHT_NOW.search(before[-30:]) or _WEIGHT_NOW.search(after[:25]):
+            score += 1.5
+        if _WEIGHT_BAD_BEFORE.search(before[-30:]):
+            score -= 5
+        if _WEIGHT_BAD_AFTER.search(after):
+            score -= 5
+        if re.match(r"\s*(?:-|–|to)\s*\d", after):  # a range "60-70 kg" or "from 80 to 70 kg"
+            score -= 1
+        fact = _fact(text, m.start(), m.end(), kg)
+        if best is None or score > best[0]:
+            best = (score, m.start(), fact)
+    if best is None or best[0] < 0:
+        return None
+    return best[2]
+
+
+_HEIGHT_CM_RE = re.compile(_NUM + r"\s*(cm|centimet(?:er|re)s?)\b(?!\s*[/²2])", re.I)
+_HEIGHT_M_RE = re.compile(r"(\d)(?:[.,]\s?(\d{1,2}))?\s*(m|meters?|metres?)\b(?!\s*[/²2])", re.I)
+_HEIGHT_FT_RE = re.compile(
+    r"(\d)\s*(?:ft|feet|foot|')\s*(?:and\s*)?(\d{1,2}(?:\.\d+)?)?\s*(?:in(?:ches)?\b|\"|'')?",
+    re.I,
+)
+_HEIGHT_IN_RE = re.compile(_NUM + r"\s*(?:in|inches)\b", re.I)
+_HEIGHT_CONTEXT = re.compile(r"tall|height|stature|\bHt\b|weigh|\bkg\b|\bBMI\b|body mass", re.I)
+_SIZE_CONTEXT = re.compile(
+    r"[×x*]\s*$|^\s*[×x*]|diameter|mass\b|lesion|tumou?r|cyst|nodule|segment|proximal|distal|"
+    r"\bfrom\b|length|long\b|wide|span|circumference|waist|incision|away",
+    re.I,
+)
+
+
+def body_height(text: str) -> Fact | None:
+    """The patient's height (cm) from a unit-anchored mention in a height context."""
+    candidates: list[tuple[float, int, Fact]] = []
+    for m in _HEIGHT_CM_RE.finditer(text):
+        cm = float(m.group(1))
+        before = text[max(0, m.start() - 40) : m.start()]
+        after = text[m.end() : m.end() + 40]
+        context = _HEIGHT_CONTEXT.search(before[-35:]) or _HEIGHT_CONTEXT.search(after[:30])
+        size_before = _SIZE_CONTEXT.search(before[-15:])
+        size_after = _SIZE_CONTEXT.search(after[:25])
+        if size_before or (size_after and not context):
+            continue
+        if not (40 <= cm <= 250) or (cm < 120 and not context):
+            continue
+        score = 2.0 if context else 0.0
+        candidates.append((score, m.start(), _fact(text, m.start(), m.end(), cm)))
+    for m in _HEIGHT_M_RE.finditer(text):
+        whole, frac = m.group(1), m.group(2) or "0"
+        metres = float(f"{whole}.{frac}")
+        before = text[max(0, m.start() - 40) : m.start()]
+        after = text[m.end() : m.end() + 30]
+        if not (0.4 <= metres <= 2.5):
+            continue
+        if not (_HEIGHT_CONTEXT.search(before[-35:]) or _HEIGHT_CONTEXT.search(after[:25])):
+            continue
+        candidates.append((2.0, m.start(), _fact(text, m.start(), m.end(), metres * 100)))
+    for m in _HEIGHT_FT_RE.finditer(text):
+        if m.group(2) is None and not re.search(r"ft|feet|foot", m.group(0), re.I):
+            continue
+        feet, inches = float(m.group(1)), float(m.group(2) or 0)
+        if not (1 <= feet <= 8 and inches < 12):
+            continue
+        cm = (feet * 12 + inches) * 2.54
+        candidates.append((2.0, m.start(), _fact(text, m.start(), m.end(), cm)))
+    for m in _HEIGHT_IN_RE.finditer(text):
+        inches = float(m.group(1))
+        before = text[max(0, m.start() - 40) : m.start()]
+        if 20 <= inches <= 96 and re.search(
+            r"tall|height|stature", before + text[m.end() : m.end() + 15], re.I
+        ):
+            candidates.append((2.0, m.start(), _fact(text, m.start(), m.end(), inches * 2.54)))
+    if not candidates:
+        return None
+    candidates.sort(key=lambda c: (-c[0], c[1]))
+    return candidates[0][2]
+
+
+# --- laboratory values --------------------------------------------------------------------
+
+#: key -> (label regex, unit regex, words that state the value as a disorder "X-emia of N")
+LAB_LABELS: dict[str, tuple[str, str, str | None]] = {
+    "sodium": (
+        r"sodium|\[?Na\+?\]?(?![a-z])",
+        r"mmol/l|meq/l|mEql/L",
+        r"hyponatr[a]?emia|hypernatr[a]?emia",
+    ),
+    "chloride": (
+        r"chloride|choride|\[?Cl[-−]?\]?(?![a-z])",
+        r"mmol/l|meq/l",
+        r"hypochlor[a]?emia|hyperchlor[a]?emia",
+    ),
+    "bicarbonate": (
+        r"bicarbonates?|HCO32[-−]|\[?HCO3?(?!\d)\s?[-−]?\]?|t\s?CO2|total\s+(?:CO2|carbon\s+dioxide)|"
+        r"carbon\s+dioxide|(?<!p)(?<!Pa)(?<!PaO)\bCO2(?!\s*(?:retention|narcosis))",
+        r"mmol/l|meq/l",
+        None,
+    ),
+    "glucose": (
+        r"glucose|blood\s+sugar|\bFG\b|\bFBG\b|\bFPG\b",
+        r"mg/dl|mmol/l",
+        r"hyperglyc[a]?emia|hypoglyc[a]?emia|euglyc[a]?emia|normoglyc[a]?emia",
+    ),
+    "albumin": (r"albumin", r"g/dl|g/l", r"hypoalbumin[a]?emia"),
+    "bun": (r"blood\s+urea\s+nitrogen|\bBUN\b|urea\s+nitrogen|\burea\b", r"mg/dl|mmol/l", None),
+    "creatinine": (r"creatinine|\bCr\b|\bSCr\b", r"mg/dl|µmol/l|umol/l|μmol/l", None),
+    "calcium": (r"calcium|\bCa\b", r"mg/dl|mmol/l", r"hypercalc[a]?emia|hypocalc[a]?emia"),
+    "insulin": (r"insulin", r"µIU/ml|uIU/ml|μIU/ml|mIU/l|mU/l|µU/ml|uU/ml|μU/ml", None),
+    "urine_sodium": (
+        r"urin(?:e|ary)\s+(?:sodium|Na)|U[-\s]?Na|urine\s+electrolytes\s+were\s+sodium",
+        r"mmol/l|meq/l",
+        None,
+    ),
+    "urine_creatinine": (
+        r"urin(?:e|ary)\s+creatinine|U[-\s]?Cr",
+        r"mg/dl|µmol/l|umol/l|mmol/l",
+        None,
+    ),
+    "total_cholesterol": (
+        r"total\s+cholesterol|\bTC\b|(?<!-)(?<!lipoprotein\s)cholesterol",
+        r"mg/dl|mmol/l",
+        None,
+    ),
+    "hdl": (
+        r"high[-\s]density\s+lipoprotein(?:[-\s]cholesterol)?|\bHDL(?:[-\s]?C)?\b(?:[-\s]cholesterol)?",
+        r"mg/dl|mmol/l",
+        None,
+    ),
+    "triglycerides": (
+        r"triglycerides?|\bTG\b|\bTAG\b",
+        r"mg/dl|mmol/l",
+        r"hypertriglycerid[a]?emia",
+    ),
+}
+
+
+_MONOVALENT = {"sodium", "chloride", "bicarbonate", "potassium", "urine_sodium"}
+
+
+def _convert(key: str, value: float, unit: str | None) -> float | None:
+    if key in _MONOVALENT or key == "insulin":
+        return value  # mEq/L = mmol/L for monovalent ions, whatever the spelling
+    if key == "urine_creatinine":
+        u = (unit or "").lower()
+        if "mmol" in u:
+            return value * 1000 / 88.42
+        if "mol" in u:
+            return value / 88.42
+        return value
+    try:
+        return to_canonical(key, value, unit)
+    except Exception:  # noqa: BLE001 - an unconvertible unit: not this reading
+        return None
+
+
+def lab_value(text: str, key: str) -> Fact | None:
+    """A laboratory value by label -> value, value unit -> label, or 'hyper-X-emia of N'."""
+    label, unit, disorder = LAB_LABELS[key]
+    readings: list[tuple[int, Fact]] = []
+    gap = r"[\s:=,(\[\]]*(?:(?:level|levels|concentration|value|was|were|is|of|at|on|admission|presentation|initial|initially|baseline|serum|plasma|measured|elevated|low|high|decreased|increased|to)\b[\s:=,]*){0,4}"
+    abbreviation = r"(?:\s*\([A-Za-z0-9\s-]{1,12}\))?"
+    forward = re.compile(
+        rf"(?<![\w])(?:{label}){abbreviation}{gap}[-–]?\s*{_NUM}\s*({unit})?", re.I
+    )
+    # "...; 7.5, bicarbonate; ..." (a value then its name, in a semicolon list)
+    listed = re.compile(
+        rf"(?:^|[;:]\s*){_NUM}(\s*{unit})?,\s*(?:{label})\s*(?=[;.]|,?\s*and\b)", re.I
+    )
+    backward = re.compile(
+        rf"{_NUM}\s*({unit})\s+(?:of\s+)?(?:serum\s+|plasma\s+|corrected\s+)?(?:{label})\b", re.I
+    )
+    patterns: list[tuple[re.Pattern[str], int, int]] = [
+        (forward, 1, 2),
+        (backward, 1, 2),
+        (listed, 1, 2),
+    ]
+    if disorder:
+        patterns.append(
+            (re.compile(rf"(?:{disorder})\s*(?:of|at|with|\(|,)?\s*{_NUM}\s*({unit})", re.I), 1, 2)
+        )
+    for pattern, vg, ug in patterns:
+        for m in pattern.finditer(text):
+            value = _convert(key, float(m.group(vg)), m.group(ug))
+            if value is None:
+                continue
+            if key.startswith("urine") is False and re.search(
+                r"urin(?:e|ary)\s*(?:\w+\s*){0,3}$", text[max(0, m.start() - 30) : m.start()], re.I
+            ):
+                continue  # a urine value is not the serum value
+            begin = m.start(vg) if pattern is listed else m.start()
+            readings.append((begin, _fact(text, begin, m.end(), value)))
+            break
+    if key.startswith("urine_"):
+        analyte = "sodium|Na" if key == "urine_sodium" else "creatinine|Cr"
+        panel = re.compile(
+            rf"urin(?:e|ary)\s+(?:electrolytes|chemistr\w*|studies|indices|values|analysis|tests?)"
+            rf"[^.]*?\b(?:{analyte})\b[\s:=,]*(?:was\s+|of\s+)?{_NUM}\s*({unit})?",
+            re.I,
+        )
+        m = panel.search(text)
+        if m is not None:
+            value = _convert(key, float(m.group(1)), m.group(2))
+            if value is not None:
+                readings.append((m.start(), _fact(text, m.start(), m.end(), value)))
+    respectively = _respectively(text, key)
+    if respectively is not None:
+        readings.append(respectively)
+    if not readings:
+        return None
+    readings.sort(key=lambda r: r[0])
+    return readings[0][1]
+
+
+_RESPECTIVELY_RE = re.compile(
+    r"(?P<labels>(?:[A-Za-z][\w\s\-\[\]+−]{1,40}?,\s*){1,6}[A-Za-z][\w\s\-\[\]+−]{1,40}?\s+and\s+[A-Za-z][\w\s\-\[\]+−]{1,40}?)"
+    r"\s+(?:were|was|of|are)\s+(?:recorded\s+to\s+be\s+|measured\s+at\s+)?"
+    r"(?P<values>(?:\d+(?:\.\d+)?\s*[^\s,;]*\s*,\s*){1,6}\d+(?:\.\d+)?\s*[^\s,;]*\s*(?:,\s*)?and\s+\d+(?:\.\d+)?\s*[^\s,;.]*)"
+    r"(?:,)?\s*respectively",
+    re.I,
+)
+_PAIR_RESPECTIVELY_RE = re.compile(
+    r"(?P<labels>[A-Za-z][\w\s\-]{1,40}?\s+and\s+[A-Za-z][\w\s\-]{1,40}?)(?:\s+|,\s*)"
+    r"(?:(?:were|was|of|are)\s+)?(?:recorded\s+to\s+be\s+|measured\s+at\s+|recorded\s+at\s+)?"
+    r"(?P<values>\d+(?:\.\d+)?\s*[^\s,;]*\s+and\s+\d+(?:\.\d+)?\s*[^\s,;.]*)(?:,)?\s*respectively",
+    re.I,
+)
+
+
+def _respectively(text: str, key: str) -> tuple[int, Fact] | None:
+    label = LAB_LABELS[key][0] if key in LAB_LABELS else key
+    for pattern in (_RESPECTIVELY_RE, _PAIR_RESPECTIVELY_RE):
+        for m in pattern.finditer(text):
+            labels = [
+                s.strip() for s in re.split(r",\s*|\s+and\s+", m.group("labels")) if s.strip()
+            ]
+            values = re.findall(r"(\d+(?:\.\d+)?)\s*([^\s,;]*)", m.group("values"))
+            if len(labels) != len(values):
+                continue
+            for name, (number, written_unit) in zip(labels, values, strict=True):
+                if re.fullmatch(rf"(?:serum\s+|plasma\s+)?(?:{label})", name, re.I):
+                    value = _convert(key, float(number), written_unit.rstrip(".") or None)
+                    if value is not None:
+                        return m.start(), _fact(text, m.start(), m.end(), value)
+    return None
+
+
+_WORD_NUMBERS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
+_WORD_AGE_RE = re.compile(
+    r"\b(?P<tens>twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)?[-\s]?"
+    r"(?P<units>one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
+    r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)?[-\s]years?[-\s]old\b",
+    re.I,
+)
+
+
+def word_age(text: str) -> Fact | None:
+    """An age written in words ('a fifty-year-old man', 'two-year-old')."""
+    for m in _WORD_AGE_RE.finditer(text):
+        tens, units = m.group("tens"), m.group("units")
+        if not tens and not units:
+            continue
+        value = _WORD_NUMBERS.get((tens or "").lower(), 0) + _WORD_NUMBERS.get(
+            (units or "").lower(), 0
+        )
+        return _fact(text, m.start(), m.end(), float(value))
+    return None
+
+
+# --- the lookup derive() uses --------------------------------------------------------------
+
+_SERUM_KEYS = {
+    "sodium",
+    "chloride",
+    "bicarbonate",
+    "glucose",
+    "albumin",
+    "bun",
+    "creatinine",
+    "calcium",
+}
+_NOT_SERUM = re.compile(
+    r"ratio|urin|clearance|glycine|alanine\s*\(|gradient|excretion|CSF|fluid", re.I
+)
+
+
+def _suspicious(key: str, fact: Fact, note: str = "") -> bool:
+    """A NoteFacts reading whose span (or the words just before it) shows it is not the
+    patient's measured value."""
+    text = fact.evidence.text or ""
+    start = fact.evidence.start
+    if note and start is not None:
+        text = note[max(0, start - 25) : start] + " " + text
+    if key in _SERUM_KEYS and _NOT_SERUM.search(text):
+        return True
+    if re.search(r"desired|target|goal|deficit|normal range|reference", text, re.I):
+        return True
+    # a digit of the label taken as the value ("HCO32- 19.2" read as 2)
+    return key == "bicarbonate" and bool(re.search(r"HCO3?\d?$", text.strip(), re.I))
+
+
+_OWN_FIRST: dict[str, Callable[[str], Fact | None]] = {
+    "weight": body_weight,
+    "height": body_height,
+}
+
+
+def measure(facts: NoteFacts, key: str) -> Fact | None:
+    """A measurement for a formula: weight/height from this module first (unit-anchored),
+    other keys from NoteFacts first, then this module's patterns."""
+    if key in _OWN_FIRST:
+        fact = _OWN_FIRST[key](facts.text)
+        if fact is not None:
+            return fact
+        if key == "weight" and _WEIGHT_RE.search(facts.text):
+            return None  # every kg/lb mention is a change, a dose or an object: none is the weight
+        return facts.measurement(key)
+    fact = (
+        facts.measurement(key)
+        if key not in {"insulin", "urine_sodium", "urine_creatinine"}
+        else None
+    )
+    if fact is not None and fact.value is not None and not _suspicious(key, fact, facts.text):
+        return fact
+    if key in LAB_LABELS:
+        return lab_value(facts.text, key)
+    if key == "age":
+        return word_age(facts.text)
+    return fact
