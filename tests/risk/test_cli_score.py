@@ -28,7 +28,8 @@ def test_score_inputs_json_output() -> None:
     )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert data["value"] == 3 and data["calculator_id"] == "cha2ds2_vasc"
+    assert data["result"]["value"] == 3 and data["result"]["calculator_id"] == "cha2ds2_vasc"
+    assert data["safety"]["disclaimer"]
 
 
 def test_score_list() -> None:

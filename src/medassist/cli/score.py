@@ -13,15 +13,6 @@ from medassist.errors import CalculatorInputError, InputError
 __all__ = ["score"]
 
 
-def _note_text(source: str) -> str:
-    data = read_input_bytes(source)
-    try:
-        from medassist.safety.input_guard import guard_text_input
-    except ImportError:  # the safety layer is optional at this level: plain decoding
-        return data.decode("utf-8", errors="replace")
-    return guard_text_input(data).text
-
-
 def _parse_inputs(raw: str | None) -> dict[str, Any] | None:
     if raw is None:
         return None
@@ -46,7 +37,11 @@ def _parse_inputs(raw: str | None) -> dict[str, Any] | None:
 )
 @click.option("--list", "list_all", is_flag=True, help="List the available calculators.")
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "fhir"]),
+    default="text",
+    show_default=True,
 )
 def score(
     calculator_id: str | None,
@@ -56,7 +51,7 @@ def score(
     fmt: str,
 ) -> None:
     """Run calculator CALCULATOR_ID on NOTE_FILE ('-' for stdin) and/or --inputs."""
-    from medassist.risk.api import calculate, list_calculators
+    from medassist.risk.api import list_calculators
 
     if list_all:
         infos = list_calculators()
@@ -70,12 +65,22 @@ def score(
         raise InputError("give a CALCULATOR_ID (see 'medassist score --list')")
     if note_file is None and inputs_json is None:
         raise InputError("give a NOTE_FILE (or '-' for stdin), --inputs JSON, or both")
-    text = _note_text(note_file) if note_file is not None else None
-    result = calculate(calculator_id, text=text, inputs=_parse_inputs(inputs_json))
+    from medassist.pipelines.score import run_score_pipeline
+
+    note = read_input_bytes(note_file) if note_file is not None else None
+    report = run_score_pipeline(calculator_id, text=note, inputs=_parse_inputs(inputs_json))
     if fmt == "json":
-        click.echo(result.model_dump_json(indent=2))
+        click.echo(report.model_dump_json(indent=2))
         return
-    _render(result)
+    if fmt == "fhir":
+        from medassist.fhir import to_fhir_json
+
+        click.echo(to_fhir_json(report))
+        return
+    for notice in report.safety.notices:
+        click.echo(f"notice: {notice.message}")
+    _render(report.result)
+    click.echo(report.safety.disclaimer)
 
 
 def _render(result: Any) -> None:
@@ -101,4 +106,3 @@ def _render(result: Any) -> None:
     for flag in result.flags:
         click.echo(f"  flag: {flag}")
     click.echo(f"  reference: {result.reference}")
-    click.echo("  Assistive calculation only; it does not replace clinical judgement.")
