@@ -6,12 +6,28 @@ from pydantic import BaseModel, Field
 
 from medassist.schemas.common import Notice, Severity, Span
 
-__all__ = ["Finding", "AuditRecord", "SafetySection", "DISCLAIMER"]
+__all__ = [
+    "Finding",
+    "AuditRecord",
+    "SafetySection",
+    "DISCLAIMER",
+    "SAFETY_LAYERS",
+    "require_all_layers",
+]
 
 DISCLAIMER = (
     "medassist is an assistive tool for qualified clinicians. It does not diagnose, "
     "prescribe or replace clinical judgement; every output must be reviewed against the "
     "source record by a clinician."
+)
+
+#: the five safety layers; every report's ``safety.layers_run`` must list all of them
+SAFETY_LAYERS: tuple[str, ...] = (
+    "input_guard",
+    "grounding",
+    "non_diagnostic",
+    "clinical_validation",
+    "output",
 )
 
 
@@ -42,3 +58,19 @@ class SafetySection(BaseModel):
     abstained: bool = False
     confidence: dict[str, float] = Field(default_factory=dict)
     audit: AuditRecord | None = None
+
+
+def require_all_layers(section: SafetySection) -> SafetySection:
+    """Raise ValueError unless ``section.layers_run`` lists every safety layer.
+
+    Used by the report models' validators: a report cannot be built without passing
+    through ``medassist.safety`` (``finalize_text_report`` / ``finalize_image_report``).
+    """
+    missing = [layer for layer in SAFETY_LAYERS if layer not in section.layers_run]
+    if missing:
+        raise ValueError(
+            "a report must pass through every safety layer; missing: "
+            + ", ".join(missing)
+            + " (build reports with medassist.safety.finalize_text_report/finalize_image_report)"
+        )
+    return section

@@ -80,6 +80,9 @@ class Medication(BaseModel):
     )
     section: str | None = None
     context: ContextAssertion = Field(default_factory=ContextAssertion)
+    #: named as something the patient is allergic to (allergies section, "allergic to X"):
+    #: an allergen, not a medication taken
+    allergen: bool = False
 
 
 class Measurement(BaseModel):
@@ -141,6 +144,9 @@ class TextExtraction(BaseModel):
     sections: list[Section] = Field(default_factory=list)
     entities: list[Entity] = Field(default_factory=list)
     medications: list[Medication] = Field(default_factory=list)
+    #: drugs named as allergies ("Allergies: penicillin", "allergic to sulfa"), kept out of
+    #: ``medications`` so that no consumer reads them as taken
+    allergens: list[Medication] = Field(default_factory=list)
     vitals: list[Measurement] = Field(default_factory=list)
     labs: list[Measurement] = Field(default_factory=list)
     demographics: Demographics = Field(default_factory=Demographics)
