@@ -126,26 +126,28 @@ def select_fp32_nodes(
     src: Path,
     feeds: Sequence[dict[str, np.ndarray]],
     target_cosine: float = 0.995,
-    max_nodes: int = 3,
+    max_nodes: int = 6,
+    max_size_ratio: float = 0.3,
     op_types: tuple[str, ...] = ("MatMul", "Gemm"),
 ) -> list[str]:
     """Sensitivity-guided mixed precision: the few weight nodes to keep in FP32.
 
     Each candidate node is left unquantized alone and the output cosine to FP32 measured
-    on ``feeds``; the most sensitive are then kept FP32 greedily until ``target_cosine``
-    is reached or ``max_nodes`` are kept (bounding the size cost).
+    on ``feeds``; the most sensitive are then kept FP32 greedily, skipping any whose extra
+    weight bytes would push the INT8 model past ``max_size_ratio`` of the FP32 size, until
+    ``target_cosine`` is reached or ``max_nodes`` are kept.
     """
     import tempfile
 
     import onnx
 
     graph = onnx.load(str(src), load_external_data=False).graph
-    initializers = {i.name for i in graph.initializer}
-    candidates = [
-        n.name
+    weights = {i.name: int(np.prod(i.dims)) for i in graph.initializer}
+    cost = {
+        n.name: 3 * max((weights[x] for x in n.input if x in weights), default=0)  # FP32 - INT8 bytes
         for n in graph.node
-        if n.op_type in op_types and any(x in initializers for x in n.input)
-    ]
+        if n.op_type in op_types and any(x in weights for x in n.input)
+    }
     with tempfile.TemporaryDirectory() as tmp:
         probe = Path(tmp) / "probe.onnx"
 
@@ -153,10 +155,17 @@ def select_fp32_nodes(
             quantize_dynamic_int8(src, probe, nodes_to_exclude=list(excluded) or ["__none__"])
             return compare_onnx(src, probe, feeds, repeats=0).cosine_mean
 
-        gains = sorted(((cosine([c]), c) for c in candidates), reverse=True)
+        base = cosine([])
+        budget = max_size_ratio * src.stat().st_size - probe.stat().st_size
+        gains = sorted(((cosine([c]) - base, c) for c in cost), reverse=True)
         chosen: list[str] = []
-        for _, node in gains[:max_nodes]:
+        for gain, node in gains:
+            if len(chosen) >= max_nodes or gain <= 0:
+                break
+            if cost[node] > budget:
+                continue
             chosen.append(node)
+            budget -= cost[node]
             if cosine(chosen) >= target_cosine:
                 break
     return chosen
