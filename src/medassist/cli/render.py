@@ -35,8 +35,10 @@ def render_text_analysis(report: TextAnalysis, title: str = "note") -> None:
     console = _console()
     console.rule(f"[bold]{title}")
     _safety_header(console, report.safety)
+    shown = {(n.code, n.message) for n in report.safety.notices}
     for notice in report.notices:
-        console.print(f"[cyan]notice:[/] {notice.message}")
+        if (notice.code, notice.message) not in shown:
+            console.print(f"[cyan]notice:[/] {notice.message}")
     if report.summary.text:
         console.print(Panel(report.summary.text, title="Summary (from extracted facts)"))
     if report.summary.suggested_next_steps:
