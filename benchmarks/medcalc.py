@@ -562,6 +562,7 @@ def run(args: argparse.Namespace) -> int:
     sys.path.insert(0, str(ROOT / "src"))
     from medassist.errors import MedassistError
     from medassist.risk.api import calculate
+    from medassist.risk.formulas_common import question_inputs
 
     path = Path(args.data)
     if not path.exists():
@@ -591,7 +592,11 @@ def run(args: argparse.Namespace) -> int:
                 ents = ast.literal_eval(row["Relevant Entities"])
                 result = calculate(cid, inputs=entities_to_inputs(cid, ents))
             else:
-                result = calculate(cid, text=row["Patient Note"])
+                result = calculate(
+                    cid,
+                    text=row["Patient Note"],
+                    inputs=question_inputs(cid, row.get("Question", "")) or None,
+                )
             value = _answer_value(result)
             detail = _inputs_summary(result)
         except MedassistError as exc:

@@ -7,6 +7,7 @@ import pytest
 
 import medassist.risk.api  # noqa: F401  (registers every calculator)
 from medassist.errors import CalculatorInputError
+from medassist.risk.api import calculate
 from medassist.risk.base import get_calculator
 from medassist.risk.formulas_common import band_label, fmt, parse_date
 
@@ -391,8 +392,15 @@ def test_free_water_fraction_groups(age: int, sex: str, fraction: float) -> None
 
 
 def test_delta_ratio_undefined_at_normal_bicarbonate() -> None:
-    with pytest.raises(CalculatorInputError):
-        run("delta_ratio", sodium=140, chloride=100, bicarbonate=24)
+    """Bicarbonate of exactly 24: no division by zero, a clear 'undefined' result."""
+    for cid in ("delta_ratio", "albumin_corrected_delta_ratio"):
+        result = run(cid, sodium=140, chloride=100, bicarbonate=24, albumin=3.0)
+        assert result.value is None
+        assert "undefined" in (result.interpretation or "")
+        assert any("bicarbonate = 24" in f for f in result.flags)
+    via_api = calculate("delta_ratio", inputs={"sodium": 140, "chloride": 100, "bicarbonate": 24})
+    assert via_api.value is None and via_api.band is None
+    assert "undefined" in (via_api.interpretation or "")
 
 
 def test_mdrd_race_coefficient() -> None:

@@ -82,6 +82,11 @@ NOTE_DISPUTES: dict[tuple[str, str], str] = {
     ("dev", "323"): "maintenance fluids: 20 kg is the weight gained, not the body weight",
     ("dev", "772"): "albumin-corrected AG: the note states no albumin (label uses 17.1 g/dL)",
     ("dev", "780"): "albumin-corrected AG: 'albumin 3.2 mg/dl' is g/dL (3.2 mg/dL is impossible)",
+    (
+        "dev",
+        "3",
+    ): "Cockcroft-Gault: label pairs the admission creatinine with a weight 2 years later",
+    ("dev", "425"): "HOMA-IR: 'insulin (−26uIU/ml)' is a change over 6 months, no fasting insulin",
     ("one_shot", "40"): "MME: note says morphine 20 mg, label uses 50 mg",
 }
 LABEL_DISPUTES = {**FORMULA_DISPUTES, **NOTE_DISPUTES}

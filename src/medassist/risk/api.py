@@ -255,12 +255,24 @@ def _possible_range(
     if any(not c for c in cands.values()):
         return None
 
+    memo: dict[tuple[Any, ...], float | None] = {}
+    order = sorted(values.keys() | set(missing))
+
     def score(v: dict[str, Any]) -> float | None:
+        # the coordinate searches revisit combinations (and share their start): compute once
+        key = tuple(v.get(name) for name in order)
+        try:
+            if key in memo:
+                return memo[key]
+        except TypeError:  # an unhashable value: no memo
+            key = (id(v), object())
         try:
             r = calc.compute(v)
+            out = float(r.value) if isinstance(r.value, int | float) else None
         except Exception:  # noqa: BLE001 - a candidate combination may be invalid
-            return None
-        return float(r.value) if isinstance(r.value, int | float) else None
+            out = None
+        memo[key] = out
+        return out
 
     def search(sign: int) -> float | None:
         current = dict(values)

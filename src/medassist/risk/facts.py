@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
 from functools import cached_property, lru_cache
 from importlib import resources
 from typing import Any
@@ -21,7 +23,15 @@ from medassist.risk.base import Evidence, Fact
 from medassist.risk.units import CANONICAL_UNITS, normalize_unit, to_canonical
 from medassist.schemas.text import Entity, Measurement, Medication, TextExtraction
 
-__all__ = ["NoteFacts", "NEGATION_CUES"]
+__all__ = [
+    "NoteFacts",
+    "NEGATION_CUES",
+    "may_match",
+    "required_literals",
+    "lowered",
+    "has_digit",
+    "finditer_literal",
+]
 
 _NUM = r"(?P<v>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
 
@@ -153,26 +163,218 @@ def _classify_unit(key: str, raw: str | None, value: float) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)
+def _rx(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """A compiled regex (cached: calculators ask the same patterns of every note)."""
+    return re.compile(pattern, flags)
+
+
+@lru_cache(maxsize=8)
+def lowered(text: str) -> str:
+    """The note in lower case (one copy per note, for substring pre-checks)."""
+    return text.lower()
+
+
+@lru_cache(maxsize=8)
+def has_digit(text: str) -> bool:
+    """Whether a note holds any digit (every measurement pattern needs one)."""
+    return _DIGIT.search(text) is not None
+
+
+_DIGIT = re.compile(r"\d")
+_LEADING_ZERO_WIDTH = re.compile(r"\\b|\^|\(\?<?[=!](?:[^()\\]|\\.)*\)")
+_LITERAL_CHARS = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 '-,:/=%₂"
+)
+
+
+def _split_top(pattern: str) -> list[str]:
+    """The top-level alternatives of a regex (``a|b(?:c|d)`` -> ``a``, ``b(?:c|d)``)."""
+    parts: list[str] = []
+    cur: list[str] = []
+    depth, in_class, escaped = 0, False, False
+    for ch in pattern:
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            parts.append("".join(cur))
+            cur = []
+            continue
+        cur.append(ch)
+    parts.append("".join(cur))
+    return parts
+
+
+def _closing(pattern: str, i: int) -> int:
+    """Index of the parenthesis closing the group opened at ``pattern[i]`` (-1: none)."""
+    depth, in_class, escaped = 0, False, False
+    for j in range(i, len(pattern)):
+        ch = pattern[j]
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return j
+    return -1
+
+
+def _branch_literals(branch: str) -> list[str] | None:
+    """Lower-case strings one of which starts every match of ``branch`` (its leading literal
+    run, or the runs of a leading group's alternatives), or None when none can be read off."""
+    i = 0
+    while (m := _LEADING_ZERO_WIDTH.match(branch, i)) is not None and m.end() > i:
+        i = m.end()
+    if branch.startswith("(?:", i) or (
+        branch.startswith("(", i) and not branch.startswith("(?", i)
+    ):
+        j = _closing(branch, i)
+        if j < 0:
+            return None
+        body = branch[i + 3 if branch.startswith("(?:", i) else i + 1 : j]
+        out: list[str] = []
+        for alt in _split_top(body):
+            lits = _branch_literals(alt)
+            if lits is None:
+                return None
+            out.extend(lits)
+        if j + 1 < len(branch) and branch[j + 1] in "?*{":
+            rest = branch[j + 2 :] if branch[j + 1] in "?*" else None
+            if rest is None:
+                return None
+            more = _branch_literals(rest)
+            if more is None:
+                return None
+            out.extend(more)
+        return out
+    chars: list[str] = []
+    while i < len(branch):
+        c = branch[i]
+        if c == "\\" and i + 1 < len(branch) and not branch[i + 1].isalnum():
+            chars.append(branch[i + 1])
+            i += 2
+            continue
+        if c in _LITERAL_CHARS:
+            chars.append(c)
+            i += 1
+            continue
+        break
+    if i < len(branch) and branch[i] in "?*{" and chars:
+        chars.pop()  # the last character is optional
+    literal = "".join(chars).lower()
+    return [literal] if literal.strip() else None
+
+
+@lru_cache(maxsize=4096)
+def required_literals(pattern: str) -> tuple[str | None, ...]:
+    """Strings one of which starts every case-insensitive match of ``pattern`` (None among
+    them: unknown, the pattern may match anywhere)."""
+    out: list[str | None] = []
+    for branch in _split_top(pattern):
+        lits = _branch_literals(branch)
+        out.extend(lits if lits is not None else [None])
+    return tuple(out)
+
+
+def may_match(pattern: str, text: str) -> bool:
+    """False only when no case-insensitive match of ``pattern`` can exist in ``text``: a
+    cheap substring pre-check that spares a regex scan of the whole note."""
+    low = lowered(text)
+    return any(lit is None or lit in low for lit in required_literals(pattern))
+
+
+def finditer_literal(
+    compiled: re.Pattern[str], source: str, text: str, min_literal: int = 2
+) -> Iterator[re.Match[str]]:
+    """``compiled.finditer(text)`` (same matches, same order) for a case-insensitive pattern
+    whose matches start where ``source`` (its leading alternatives, zero-width assertions
+    first) starts: each match is tried only where one of ``source``'s literals occurs, which
+    is much faster than a regex scan of a long note. Falls back to the scan when a literal
+    cannot be read off the pattern."""
+    literals = required_literals(source)
+    low = lowered(text)
+    if len(low) != len(text) or any(lit is None or len(lit) < min_literal for lit in literals):
+        yield from compiled.finditer(text)
+        return
+    starts: set[int] = set()
+    for lit in set(literals):
+        assert lit is not None
+        i = low.find(lit)
+        while i != -1:
+            starts.add(i)
+            i = low.find(lit, i + 1)
+    end = 0
+    for i in sorted(starts):
+        if i < end:
+            continue
+        m = compiled.match(text, i)
+        if m is not None:
+            yield m
+            end = max(m.end(), i + 1)
+
+
+#: mentions of one name read per note for its context (bounds the work on a note that repeats
+#: a phrase thousands of times; real notes mention a condition a few times)
+_MAX_MENTIONS = 500
+
+#: how far (characters) around a mention its context is read
+_CONTEXT_CHARS = 400
+
+
+@lru_cache(maxsize=8)
+def _sentence_ends(text: str) -> tuple[list[int], list[int]]:
+    """Start and end offsets of every sentence end of a note (one scan per note)."""
+    starts: list[int] = []
+    ends: list[int] = []
+    for m in _SENT_END.finditer(text):
+        starts.append(m.start())
+        ends.append(m.end())
+    return starts, ends
+
+
 def _sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
-    left = 0
-    for m in _SENT_END.finditer(text, 0, start):
-        left = m.end()
-    m = _SENT_END.search(text, end)
-    right = m.start() if m else len(text)
+    starts, ends = _sentence_ends(text)
+    i = bisect_right(ends, start)
+    left = ends[i - 1] if i else 0
+    if start and text[start - 1] in ".!?" and (start < 2 or not text[start - 2].isdigit()):
+        left = max(left, start)  # a sentence end right before the mention
+    j = bisect_left(starts, end)
+    right = starts[j] if j < len(starts) else len(text)
     return left, right
 
 
 def _mention_context(text: str, start: int, end: int) -> str:
     """'negated', 'family', 'hypothetical' or 'affirmed' for a raw-text mention."""
     s_left, s_right = _sentence_bounds(text, start, end)
-    pre = text[s_left:start]
+    # a bounded window: only the last words before and the first words after count
+    pre = text[max(s_left, start - _CONTEXT_CHARS) : start]
     # only the current clause, and at most ~8 words before the mention
-    breaks = list(_CLAUSE_BREAK.finditer(pre))
-    if breaks:
-        pre = pre[breaks[-1].end() :]
+    last_break = None
+    for last_break in _CLAUSE_BREAK.finditer(pre):  # noqa: B007 - the last one is kept
+        pass
+    if last_break is not None:
+        pre = pre[last_break.end() :]
     words = pre.split()
     pre_window = " ".join(words[-15:])
-    post = text[end:s_right]
+    post = text[end : min(s_right, end + _CONTEXT_CHARS)]
     post_break = _CLAUSE_BREAK.search(post)
     if post_break:
         post = post[: post_break.start()]
@@ -183,6 +385,29 @@ def _mention_context(text: str, start: int, end: int) -> str:
     if _HYPOTHETICAL.search(" ".join(words[-5:])):
         return "hypothetical"
     return "affirmed"
+
+
+_BP_RE = re.compile(
+    r"(?:(?:blood pressure|\bBP\b|\bB/P\b|arterial pressure)[^\d\n]{0,30}?)?"
+    r"(?<![\d/.])(?P<s>\d{2,3})\s{0,3}/\s{0,3}(?P<d>\d{2,3})(?![\d/])(?P<u>\s{0,3}mm\s?hg)?",
+    re.I,
+)
+_AGE_RE = re.compile(
+    r"(?<![\d.])(?P<v>\d{1,3}(?:\.\d{1,3})?)\s{0,3}(?:-|\s)?\s{0,3}(?P<u>years?|yrs?|months?|mo|weeks?|days?)[\s-]{0,3}old"
+    r"|(?<!\d)(?P<v2>\d{1,3})\s{0,3}(?:yo|y/o|y\.o\.|-yo|yr-old|M|F)\b(?=[\s,.])"
+    r"|\bage(?:d)?(?: of)?[:\s]{1,5}(?P<v3>\d{1,3})\b(?!\s*(?:%|mm|mg))",
+    re.I,
+)
+_FEM_NOUNS = r"woman|female|lady|girl|primigravida|multigravida|gravida|mother"
+_MALE_NOUNS = r"man|male|gentleman|boy"
+_NEAR_AGE_RE = re.compile(
+    rf"(?<!\d)\d{{1,3}}\s{{0,3}}(?:-|\s)?\s{{0,3}}(?:years?|yrs?|months?|y)[\s-]{{0,3}}old\s+(?:\w+\s+){{0,3}}?({_FEM_NOUNS}|{_MALE_NOUNS})\b"
+    rf"|\b(?:\d{{1,3}}\s{{0,3}}(?:yo|y/o))\s+({_FEM_NOUNS}|{_MALE_NOUNS})\b",
+    re.I,
+)
+_SHE_RE = re.compile(r"\b(?:she|her|hers|herself)\b", re.I)
+_HE_RE = re.compile(r"\b(?:he|his|him|himself)\b", re.I)
+_SEX_NOUN_RE = re.compile(rf"\b(?:{_FEM_NOUNS}|{_MALE_NOUNS}|mrs|mr|ms)\b", re.I)
 
 
 class NoteFacts:
@@ -236,9 +461,11 @@ class NoteFacts:
         if pattern is None:
             return []
         spec = _patterns()[name]
+        if not has_digit(self.text) or not any(may_match(lb, self.text) for lb in spec["labels"]):
+            return []  # no number or no label anywhere: the pattern cannot match
         lo, hi = spec["range"]
         out: list[Fact] = []
-        for m in pattern.finditer(self.text):
+        for m in finditer_literal(pattern, "|".join(spec["labels"]), self.text):
             try:
                 raw_value = _to_float(m.group("v"))
             except ValueError:
@@ -260,12 +487,10 @@ class NoteFacts:
 
     def _blood_pressures(self, name: str) -> list[Fact]:
         out: list[Fact] = []
-        bp = re.compile(
-            r"(?:(?:blood pressure|\bBP\b|\bB/P\b|arterial pressure)[^\d\n]{0,30}?)?"
-            r"(?<![\d/.])(?P<s>\d{2,3})\s*/\s*(?P<d>\d{2,3})(?![\d/])(?P<u>\s*mm\s*hg)?",
-            re.I,
-        )
-        for m in bp.finditer(self.text):
+        key = ("bp_scan",)
+        if key not in self._memo:  # one scan serves both systolic and diastolic
+            self._memo[key] = list(_BP_RE.finditer(self.text))
+        for m in self._memo[key]:
             labelled = m.group(0)[:1].isalpha()
             if not (labelled or m.group("u")):
                 continue
@@ -276,11 +501,10 @@ class NoteFacts:
             out.append(Fact(value=value, evidence=self._span_evidence(m.start(), m.end())))
         if not out:
             label = "systolic" if name == "sbp" else "diastolic"
-            for m in re.finditer(
-                rf"{label}(?: blood)?(?: pressure)?[^\d\n]{{0,25}}?(?P<v>\d{{2,3}})",
-                self.text,
+            for m in _rx(
+                rf"{label}(?: blood)?(?: pressure)?[^\d\n]{{0,25}}?(?<!\d)(?P<v>\d{{2,3}})(?!\d)",
                 re.I,
-            ):
+            ).finditer(self.text):
                 out.append(
                     Fact(
                         value=float(m.group("v")), evidence=self._span_evidence(m.start(), m.end())
@@ -333,13 +557,7 @@ class NoteFacts:
         if demo.age is not None:
             start, end = demo.age_span or (0, 0)
             out.append(Fact(value=float(demo.age), evidence=self._span_evidence(start, end)))
-        age_re = re.compile(
-            r"(?P<v>\d{1,3}(?:\.\d+)?)\s*(?:-|\s)?\s*(?P<u>years?|yrs?|months?|mo|weeks?|days?)[\s-]*old"
-            r"|(?P<v2>\d{1,3})\s*(?:yo|y/o|y\.o\.|-yo|yr-old|M|F)\b(?=[\s,.])"
-            r"|\bage(?:d)?(?: of)?[:\s]+(?P<v3>\d{1,3})\b(?!\s*(?:%|mm|mg))",
-            re.I,
-        )
-        for m in age_re.finditer(self.text):
+        for m in _AGE_RE.finditer(self.text):
             raw = m.group("v") or m.group("v2") or m.group("v3")
             unit = (m.group("u") or "years").lower()
             value = float(raw)
@@ -374,15 +592,9 @@ class NoteFacts:
 
     def _sex(self) -> Fact | None:
         demo = self.extraction.demographics
-        fem_nouns = r"woman|female|lady|girl|primigravida|multigravida|gravida|mother"
-        male_nouns = r"man|male|gentleman|boy"
+        fem_nouns = _FEM_NOUNS
         # 1. the noun right after the age ("a 45-year-old white female")
-        near_age = re.search(
-            rf"\d+\s*(?:-|\s)?\s*(?:years?|yrs?|months?|y)[\s-]*old\s+(?:\w+\s+){{0,3}}?({fem_nouns}|{male_nouns})\b"
-            rf"|\b(?:\d+\s*(?:yo|y/o))\s+({fem_nouns}|{male_nouns})\b",
-            self.text,
-            re.I,
-        )
+        near_age = _NEAR_AGE_RE.search(self.text)
         if near_age:
             group = 1 if near_age.group(1) else 2
             word = near_age.group(group).lower()
@@ -396,12 +608,14 @@ class NoteFacts:
             start, end = demo.sex_span or (0, 0)
             return Fact(value=demo.sex, evidence=self._span_evidence(start, end))
         # 3. pronouns (the patient is referred to most)
-        she = list(re.finditer(r"\b(?:she|her|hers|herself)\b", self.text, re.I))
-        he = list(re.finditer(r"\b(?:he|his|him|himself)\b", self.text, re.I))
+        she = _SHE_RE.findall(self.text)
+        he = _HE_RE.findall(self.text)
         if she or he:
-            best, value = (she, "female") if len(she) > len(he) else (he, "male")
-            return Fact(value=value, evidence=self._span_evidence(best[0].start(), best[0].end()))
-        noun = re.search(rf"\b(?:{fem_nouns}|{male_nouns}|mrs|mr|ms)\b", self.text, re.I)
+            best_re, value = (_SHE_RE, "female") if len(she) > len(he) else (_HE_RE, "male")
+            first_m = best_re.search(self.text)
+            assert first_m is not None
+            return Fact(value=value, evidence=self._span_evidence(first_m.start(), first_m.end()))
+        noun = _SEX_NOUN_RE.search(self.text)
         if noun is None:
             return None
         value = "female" if re.fullmatch(rf"{fem_nouns}|mrs|ms", noun.group(0).lower()) else "male"
@@ -411,6 +625,15 @@ class NoteFacts:
     @cached_property
     def _entities(self) -> list[Entity]:
         return list(self.extraction.entities)
+
+    @cached_property
+    def _entity_index(self) -> dict[str, list[int]]:
+        """Lower-cased preferred name and text -> positions in :attr:`_entities` (built once)."""
+        index: dict[str, list[int]] = {}
+        for i, e in enumerate(self._entities):
+            for key in {e.preferred.lower(), e.text.lower()}:
+                index.setdefault(key, []).append(i)
+        return index
 
     def condition(self, *names: str) -> Fact | None:
         """True when affirmed for the patient, False when only negated, None when not mentioned.
@@ -424,10 +647,12 @@ class NoteFacts:
         return self._memo[key]
 
     def _condition(self, names: tuple[str, ...]) -> Fact | None:
-        lowered = {n.lower() for n in names}
+        wanted = {n.lower() for n in names}
         negated: Fact | None = None
-        for e in self._entities:
-            if e.preferred.lower() in lowered or e.text.lower() in lowered:
+        index = self._entity_index
+        hits = sorted({i for n in wanted for i in index.get(n, ())})
+        for e in (self._entities[i] for i in hits):
+            if e.preferred.lower() in wanted or e.text.lower() in wanted:
                 ctx = e.context
                 if ctx.family or ctx.hypothetical:
                     continue
@@ -440,8 +665,12 @@ class NoteFacts:
                 if ctx.uncertain:
                     continue
                 return Fact(value=True, evidence=ev)
-        for name in names:
-            for m in re.finditer(rf"(?<![\w-])(?:{name})(?![\w])", self.text, re.I):
+        # names none of whose literal words are in the note cannot match: skip their scans
+        for name in (n for n in names if may_match(n, self.text)):
+            compiled = _rx(rf"(?<![\w-])(?:{name})(?![\w])", re.I)
+            for n, m in enumerate(finditer_literal(compiled, name, self.text)):
+                if n >= _MAX_MENTIONS:
+                    break  # a name written this often without one affirmed mention: stop
                 ctx = _mention_context(self.text, m.start(), m.end())
                 if ctx == "affirmed" and " " in m.group(0).strip() and _NEG_PRE.search(m.group(0)):
                     ctx = (
@@ -461,7 +690,12 @@ class NoteFacts:
         key = ("find", pattern, flags)
         if key in self._memo:
             return self._memo[key]
-        m = re.search(pattern, self.text, flags)
+        compiled = _rx(pattern, flags)
+        m = (
+            compiled.search(self.text)
+            if flags & re.VERBOSE
+            else next(finditer_literal(compiled, pattern, self.text), None)
+        )
         if m is None:
             self._memo[key] = None
             return None
@@ -469,7 +703,10 @@ class NoteFacts:
         return self._memo[key]
 
     def find_all(self, pattern: str, flags: int = re.I) -> list[re.Match[str]]:
-        return list(re.finditer(pattern, self.text, flags))
+        key = ("find_all", pattern, flags)
+        if key not in self._memo:
+            self._memo[key] = list(_rx(pattern, flags).finditer(self.text))
+        return list(self._memo[key])
 
     def medications(self) -> list[Medication]:
         return list(self.extraction.medications)
@@ -481,7 +718,7 @@ class NoteFacts:
         for med in self.extraction.medications:
             if med.context.negated or med.status == "stopped":
                 continue
-            if any(re.fullmatch(n, med.name.lower()) for n in lowered):
+            if any(_rx(n).fullmatch(med.name.lower()) for n in lowered):
                 return Fact(value=True, evidence=self._span_evidence(med.start, med.end))
         return self.condition(*names)
 

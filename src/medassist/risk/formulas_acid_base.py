@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from medassist.errors import CalculatorInputError
 from medassist.risk.base import Band, Calculator, Fact, InputSpec, ScoreResult, register
 from medassist.risk.formulas_common import fmt, make_result, measurements, require
 
@@ -165,9 +164,16 @@ class _GapCalculator(Calculator):
         if self.quantity == "delta_ratio":
             denominator = NORMAL_BICARBONATE - hco3
             if denominator == 0:
-                raise CalculatorInputError(
-                    "delta ratio is undefined when bicarbonate equals 24 mEq/L", field="bicarbonate"
+                # no fall in bicarbonate to compare the gap's rise with: the ratio is undefined
+                steps.append(f"delta ratio = {fmt(value)} / (24 - {fmt(hco3)}) = undefined")
+                result = make_result(self, values, None, "; ".join(steps))
+                result.interpretation = (
+                    "not computed: the delta ratio is undefined when bicarbonate equals the "
+                    "normal 24 mEq/L (division by zero); read the delta gap "
+                    f"({fmt(value)} mEq/L) instead"
                 )
+                result.flags.append("delta ratio undefined: bicarbonate = 24 mEq/L")
+                return result
             delta_gap = value
             value = delta_gap / denominator
             steps.append(f"delta ratio = {fmt(delta_gap)} / (24 - {fmt(hco3)}) = {fmt(value)}")

@@ -172,7 +172,20 @@ def measurements(facts: NoteFacts, mapping: Mapping[str, str]) -> dict[str, Fact
 
 
 def sex_fact(facts: NoteFacts) -> Fact | None:
-    """The patient's sex as 'male'/'female', from the note's demographics or wording."""
+    """The patient's sex as 'male'/'female', from the note's demographics or wording (read
+    once per note)."""
+    key = ("formula_sex",)
+    if key not in facts._memo:
+        facts._memo[key] = _sex_fact(facts)
+    return facts._memo[key]
+
+
+_SEX_WORD_RE = re.compile(
+    r"\b(male|female|man|woman|boy|girl|gentleman|lady|he|she|his|her)\b", re.I
+)
+
+
+def _sex_fact(facts: NoteFacts) -> Fact | None:
     fact = facts.measurement("sex")
     if fact is not None:
         try:
@@ -180,9 +193,7 @@ def sex_fact(facts: NoteFacts) -> Fact | None:
         except CalculatorInputError:
             pass
     text = facts.text
-    match = re.search(
-        r"\b(male|female|man|woman|boy|girl|gentleman|lady|he|she|his|her)\b", text, re.I
-    )
+    match = _SEX_WORD_RE.search(text)
     if match is None:
         return None
     word = match.group(1).lower()

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from medassist.risk.base import Evidence, Fact
+from medassist.risk.facts import _rx, finditer_literal, has_digit, may_match
 from medassist.risk.units import to_canonical
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -22,7 +24,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["body_weight", "body_height", "lab_value", "word_age", "measure", "LAB_LABELS"]
 
-_NUM = r"(\d+(?:\.\d+)?)"
+#: a number (not starting inside another number; bounded so a digit run cannot backtrack)
+_NUM = r"(?<![\d.])(\d{1,7}(?:\.\d{1,6})?)(?![\d])"
 
 
 def _fact(text: str, start: int, end: int, value: float, note: str | None = None) -> Fact:
@@ -225,21 +228,29 @@ def _convert(key: str, value: float, unit: str | None) -> float | None:
         return None
 
 
-def lab_value(text: str, key: str) -> Fact | None:
-    """A laboratory value by label -> value, value unit -> label, or 'hyper-X-emia of N'."""
+@lru_cache(maxsize=64)
+def _lab_patterns(
+    key: str,
+) -> tuple[list[tuple[re.Pattern[str], int, int]], re.Pattern[str]]:
+    """The compiled readings of one laboratory key (label -> value, value -> label, ...)."""
     label, unit, disorder = LAB_LABELS[key]
-    readings: list[tuple[int, Fact]] = []
-    gap = r"[\s:=,(\[\]]*(?:(?:level|levels|concentration|value|was|were|is|of|at|on|admission|presentation|initial|initially|baseline|serum|plasma|measured|elevated|low|high|decreased|increased|to)\b[\s:=,]*){0,4}"
-    abbreviation = r"(?:\s*\([A-Za-z0-9\s-]{1,12}\))?"
+    gap = (
+        r"[\s:=,(\[\]]{0,6}(?:(?:level|levels|concentration|value|was|were|is|of|at|on|admission|"
+        r"presentation|initial|initially|baseline|serum|plasma|measured|elevated|low|high|"
+        r"decreased|increased|to)\b[\s:=,]{0,4}){0,4}"
+    )
+    abbreviation = r"(?:\s?\([A-Za-z0-9\s-]{1,12}\))?"
     forward = re.compile(
-        rf"(?<![\w])(?:{label}){abbreviation}{gap}[-–]?\s*{_NUM}\s*({unit})?", re.I
+        rf"(?<![\w])(?:{label}){abbreviation}{gap}[-–]?\s{{0,3}}{_NUM}\s{{0,3}}({unit})?", re.I
     )
     # "...; 7.5, bicarbonate; ..." (a value then its name, in a semicolon list)
     listed = re.compile(
-        rf"(?:^|[;:]\s*){_NUM}(\s*{unit})?,\s*(?:{label})\s*(?=[;.]|,?\s*and\b)", re.I
+        rf"(?:^|[;:]\s{{0,3}}){_NUM}(\s{{0,3}}{unit})?,\s{{0,3}}(?:{label})\s{{0,3}}(?=[;.]|,?\s*and\b)",
+        re.I,
     )
     backward = re.compile(
-        rf"{_NUM}\s*({unit})\s+(?:of\s+)?(?:serum\s+|plasma\s+|corrected\s+)?(?:{label})\b", re.I
+        rf"{_NUM}\s{{0,3}}({unit})\s{{1,3}}(?:of\s+)?(?:serum\s+|plasma\s+|corrected\s+)?(?:{label})\b",
+        re.I,
     )
     patterns: list[tuple[re.Pattern[str], int, int]] = [
         (forward, 1, 2),
@@ -248,15 +259,46 @@ def lab_value(text: str, key: str) -> Fact | None:
     ]
     if disorder:
         patterns.append(
-            (re.compile(rf"(?:{disorder})\s*(?:of|at|with|\(|,)?\s*{_NUM}\s*({unit})", re.I), 1, 2)
+            (
+                re.compile(
+                    rf"(?:{disorder})\s{{0,3}}(?:of|at|with|\(|,)?\s{{0,3}}{_NUM}\s{{0,3}}({unit})",
+                    re.I,
+                ),
+                1,
+                2,
+            )
         )
-    for pattern, vg, ug in patterns:
-        for m in pattern.finditer(text):
+    return patterns, listed
+
+
+_URINE_BEFORE = re.compile(r"urin(?:e|ary)\s*(?:\w+\s*){0,3}$", re.I)
+
+
+def lab_value(text: str, key: str) -> Fact | None:
+    """A laboratory value by label -> value, value unit -> label, or 'hyper-X-emia of N'."""
+    if not has_digit(text):
+        return None
+    patterns, listed = _lab_patterns(key)
+    label, _, disorder = LAB_LABELS[key]
+    label_here = may_match(label, text)
+    disorder_here = disorder is not None and may_match(disorder, text)
+    readings: list[tuple[int, Fact]] = []
+    for n, (pattern, vg, ug) in enumerate(patterns):
+        if not (disorder_here if n == 3 else label_here):
+            continue  # its label (or disorder word) is nowhere in the note
+        found = (
+            finditer_literal(pattern, label, text)
+            if n == 0
+            else finditer_literal(pattern, disorder or "", text)
+            if n == 3
+            else pattern.finditer(text)
+        )
+        for m in found:
             value = _convert(key, float(m.group(vg)), m.group(ug))
             if value is None:
                 continue
-            if key.startswith("urine") is False and re.search(
-                r"urin(?:e|ary)\s*(?:\w+\s*){0,3}$", text[max(0, m.start() - 30) : m.start()], re.I
+            if key.startswith("urine") is False and _URINE_BEFORE.search(
+                text[max(0, m.start() - 30) : m.start()]
             ):
                 continue  # a urine value is not the serum value
             begin = m.start(vg) if pattern is listed else m.start()
@@ -264,9 +306,10 @@ def lab_value(text: str, key: str) -> Fact | None:
             break
     if key.startswith("urine_"):
         analyte = "sodium|Na" if key == "urine_sodium" else "creatinine|Cr"
-        panel = re.compile(
+        unit = LAB_LABELS[key][1]
+        panel = _rx(
             rf"urin(?:e|ary)\s+(?:electrolytes|chemistr\w*|studies|indices|values|analysis|tests?)"
-            rf"[^.]*?\b(?:{analyte})\b[\s:=,]*(?:was\s+|of\s+)?{_NUM}\s*({unit})?",
+            rf"[^.]{{0,300}}?\b(?:{analyte})\b[\s:=,]{{0,4}}(?:was\s+|of\s+)?{_NUM}\s{{0,3}}({unit})?",
             re.I,
         )
         m = panel.search(text)
@@ -283,36 +326,68 @@ def lab_value(text: str, key: str) -> Fact | None:
     return readings[0][1]
 
 
+_LABEL_PART = r"[A-Za-z][\w\s\-\[\]+−]{1,40}?"
+_VALUE_PART = (
+    r"(?<![\d.])\d{1,7}(?:\.\d{1,6})?\s?[^\s,;\d][^\s,;]{0,15}|(?<![\d.])\d{1,7}(?:\.\d{1,6})?"
+)
 _RESPECTIVELY_RE = re.compile(
-    r"(?P<labels>(?:[A-Za-z][\w\s\-\[\]+−]{1,40}?,\s*){1,6}[A-Za-z][\w\s\-\[\]+−]{1,40}?\s+and\s+[A-Za-z][\w\s\-\[\]+−]{1,40}?)"
+    rf"(?P<labels>(?:{_LABEL_PART},\s{{0,3}}){{1,6}}{_LABEL_PART}\s+and\s+{_LABEL_PART})"
     r"\s+(?:were|was|of|are)\s+(?:recorded\s+to\s+be\s+|measured\s+at\s+)?"
-    r"(?P<values>(?:\d+(?:\.\d+)?\s*[^\s,;]*\s*,\s*){1,6}\d+(?:\.\d+)?\s*[^\s,;]*\s*(?:,\s*)?and\s+\d+(?:\.\d+)?\s*[^\s,;.]*)"
-    r"(?:,)?\s*respectively",
+    rf"(?P<values>(?:(?:{_VALUE_PART})\s{{0,3}},\s{{0,3}}){{1,6}}(?:{_VALUE_PART})\s{{0,3}}(?:,\s{{0,3}})?"
+    rf"and\s+(?:{_VALUE_PART}))"
+    r"(?:,)?\s{0,3}respectively\Z",
     re.I,
 )
 _PAIR_RESPECTIVELY_RE = re.compile(
     r"(?P<labels>[A-Za-z][\w\s\-]{1,40}?\s+and\s+[A-Za-z][\w\s\-]{1,40}?)(?:\s+|,\s*)"
     r"(?:(?:were|was|of|are)\s+)?(?:recorded\s+to\s+be\s+|measured\s+at\s+|recorded\s+at\s+)?"
-    r"(?P<values>\d+(?:\.\d+)?\s*[^\s,;]*\s+and\s+\d+(?:\.\d+)?\s*[^\s,;.]*)(?:,)?\s*respectively",
+    rf"(?P<values>(?:{_VALUE_PART})\s{{1,3}}and\s+(?:{_VALUE_PART}))(?:,)?\s{{0,3}}respectively\Z",
     re.I,
 )
+_RESPECTIVELY_WORD = re.compile(r"\brespectively\b", re.I)
+_VALUE_SPLIT = re.compile(r"(\d+(?:\.\d+)?)\s*([^\s,;]*)")
+#: characters before "respectively" a list can span; lists read per note (at most)
+_RESPECTIVELY_WINDOW = 420
+_RESPECTIVELY_MAX = 64
+
+
+@lru_cache(maxsize=8)
+def _respectively_lists(
+    text: str,
+) -> tuple[tuple[int, int, tuple[str, ...], tuple[tuple[str, str], ...]], ...]:
+    """Every "A, B and C were 1, 2 and 3, respectively" list of a note, read once per note.
+
+    Only the text just before each "respectively" is searched (a bounded window), so the
+    cost is linear in the note whatever its content."""
+    out = []
+    for n, word in enumerate(_RESPECTIVELY_WORD.finditer(text)):
+        if n >= _RESPECTIVELY_MAX:
+            break
+        lo = max(0, word.start() - _RESPECTIVELY_WINDOW)
+        window = text[lo : word.end()]
+        for pattern in (_RESPECTIVELY_RE, _PAIR_RESPECTIVELY_RE):
+            m = pattern.search(window)
+            if m is None:
+                continue
+            labels = tuple(
+                s.strip() for s in re.split(r",\s*|\s+and\s+", m.group("labels")) if s.strip()
+            )
+            values = tuple(_VALUE_SPLIT.findall(m.group("values")))
+            if len(labels) != len(values):
+                continue
+            out.append((lo + m.start(), lo + m.end(), labels, values))
+    return tuple(out)
 
 
 def _respectively(text: str, key: str) -> tuple[int, Fact] | None:
     label = LAB_LABELS[key][0] if key in LAB_LABELS else key
-    for pattern in (_RESPECTIVELY_RE, _PAIR_RESPECTIVELY_RE):
-        for m in pattern.finditer(text):
-            labels = [
-                s.strip() for s in re.split(r",\s*|\s+and\s+", m.group("labels")) if s.strip()
-            ]
-            values = re.findall(r"(\d+(?:\.\d+)?)\s*([^\s,;]*)", m.group("values"))
-            if len(labels) != len(values):
-                continue
-            for name, (number, written_unit) in zip(labels, values, strict=True):
-                if re.fullmatch(rf"(?:serum\s+|plasma\s+)?(?:{label})", name, re.I):
-                    value = _convert(key, float(number), written_unit.rstrip(".") or None)
-                    if value is not None:
-                        return m.start(), _fact(text, m.start(), m.end(), value)
+    name_re = _rx(rf"(?:serum\s+|plasma\s+)?(?:{label})", re.I)
+    for start, end, labels, values in _respectively_lists(text):
+        for name, (number, written_unit) in zip(labels, values, strict=True):
+            if name_re.fullmatch(name):
+                value = _convert(key, float(number), written_unit.rstrip(".") or None)
+                if value is not None:
+                    return start, _fact(text, start, end, value)
     return None
 
 
@@ -355,6 +430,8 @@ _WORD_AGE_RE = re.compile(
 
 def word_age(text: str) -> Fact | None:
     """An age written in words ('a fifty-year-old man', 'two-year-old')."""
+    if not may_match("old", text):
+        return None
     for m in _WORD_AGE_RE.finditer(text):
         tens, units = m.group("tens"), m.group("units")
         if not tens and not units:
@@ -406,7 +483,14 @@ _OWN_FIRST: dict[str, Callable[[str], Fact | None]] = {
 
 def measure(facts: NoteFacts, key: str) -> Fact | None:
     """A measurement for a formula: weight/height from this module first (unit-anchored),
-    other keys from NoteFacts first, then this module's patterns."""
+    other keys from NoteFacts first, then this module's patterns (read once per note)."""
+    memo_key = ("formula_measure", key)
+    if memo_key not in facts._memo:
+        facts._memo[memo_key] = _measure(facts, key)
+    return facts._memo[memo_key]
+
+
+def _measure(facts: NoteFacts, key: str) -> Fact | None:
     if key in _OWN_FIRST:
         fact = _OWN_FIRST[key](facts.text)
         if fact is not None:

@@ -160,7 +160,8 @@ def _alias_pattern(aliases: dict[str, str]) -> re.Pattern[str]:
 
 # --- MME -----------------------------------------------------------------------------------
 
-_NUMBER = r"(\d+(?:\.\d+)?)"
+#: a number, not starting inside another number, bounded (no backtracking over digit runs)
+_NUMBER = r"(?<![\d.])(\d{1,7}(?:\.\d{1,6})?)(?!\d)"
 _DOSE_RE = re.compile(
     _NUMBER + r"\s*(mg|mcg|µg|μg|ug|micrograms?|milligrams?)(\s*/\s*(?:h|hr|hour))?\b", re.I
 )
@@ -421,17 +422,30 @@ def steroid_key(value: Any, field: str) -> str:
     return aliases[re.sub(r"\s+", " ", match.group(0).lower())]
 
 
+@lru_cache(maxsize=1)
+def _steroid_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(target steroid, dose + steroid) patterns, compiled once."""
+    aliases = {alias: key for key, st in steroids().items() for alias in st.aliases}
+    names = _alias_pattern(aliases).pattern[2:-2]  # the alternation without \b...\b
+    target_re = re.compile(
+        rf"(?:equivalent\s+(?:dose|dosage)[^.?\n]{{0,120}}?\bof|conver\w*\s+(?:[\w\s]{{1,60}}?\s)?(?:to|into)|"
+        rf"target\s+steroid(?:\s+is|:)?)\s+(?:\w+\s+)?\b({names})\b{_ROUTE_RE}",
+        re.I,
+    )
+    dose_re = re.compile(
+        rf"{_NUMBER}\s{{0,3}}(mg|milligrams?|g|mcg|µg)\s+(?:of\s+)?(?:\w+\s+)?\b({names})\b{_ROUTE_RE}"
+        rf"|\b({names})\b{_ROUTE_RE}\s{{0,3}}(?:\(\w+\)\s*)?(?:at\s+|of\s+)?{_NUMBER}\s{{0,3}}(mg|milligrams?|g)\b",
+        re.I,
+    )
+    return target_re, dose_re
+
+
 def find_steroid(text: str) -> tuple[Fact | None, Fact | None, Fact | None]:
     """(input steroid, its dose in mg, target steroid) stated in ``text``."""
     table = steroids()
     aliases = {alias: key for key, st in table.items() for alias in st.aliases}
-    names = _alias_pattern(aliases).pattern[2:-2]  # the alternation without \b...\b
+    target_re, dose_re = _steroid_patterns()
     target = None
-    target_re = re.compile(
-        rf"(?:equivalent\s+(?:dose|dosage)[^.?\n]*?\bof|conver\w*\s+(?:[\w\s]+?\s)?(?:to|into)|"
-        rf"target\s+steroid(?:\s+is|:)?)\s+(?:\w+\s+)?\b({names})\b{_ROUTE_RE}",
-        re.I,
-    )
     target_match = target_re.search(text)
     if target_match is not None:
         target = Fact(
@@ -443,11 +457,6 @@ def find_steroid(text: str) -> tuple[Fact | None, Fact | None, Fact | None]:
                 end=target_match.end(),
             ),
         )
-    dose_re = re.compile(
-        rf"{_NUMBER}\s*(mg|milligrams?|g|mcg|µg)\s+(?:of\s+)?(?:\w+\s+)?\b({names})\b{_ROUTE_RE}"
-        rf"|\b({names})\b{_ROUTE_RE}\s*(?:\(\w+\)\s*)?(?:at\s+|of\s+)?{_NUMBER}\s*(mg|milligrams?|g)\b",
-        re.I,
-    )
     for match in dose_re.finditer(text):
         if target_match is not None and target_match.start() <= match.start() < target_match.end():
             continue

@@ -89,6 +89,16 @@ _FIB4_BANDS = [
 ]
 
 
+def _nearest(candidates: list[Fact], anchor: int) -> Fact | None:
+    """The numeric mention closest (in characters) to ``anchor``."""
+    numeric = [
+        f for f in candidates if isinstance(f.value, int | float) and f.evidence.start is not None
+    ]
+    if not numeric:
+        return None
+    return min(numeric, key=lambda f: abs((f.evidence.start or 0) - anchor))
+
+
 @register
 class Fib4(Calculator):
     id = "fib4"
@@ -137,9 +147,19 @@ class Fib4(Calculator):
     ]
 
     def derive(self, facts: NoteFacts) -> dict[str, Fact]:
-        return measurements(
+        found = measurements(
             facts, {"age": "age", "ast": "ast", "alt": "alt", "platelets": "platelets"}
         )
+        # A case report often gives several liver panels: take the AST/ALT of the panel the
+        # platelet count belongs to (the mentions nearest to it), not the first ones.
+        platelets = found.get("platelets")
+        anchor = platelets.evidence.start if platelets is not None else None
+        if anchor is not None:
+            for name in ("ast", "alt"):
+                near = _nearest(facts.measurements(name), anchor)
+                if near is not None and found.get(name) is not None:
+                    found[name] = near
+        return found
 
     def compute(self, values: dict[str, Any]) -> ScoreResult:
         age, ast, alt, plt = require(values, "age", "ast", "alt", "platelets")

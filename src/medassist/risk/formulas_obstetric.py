@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from medassist.errors import CalculatorInputError
@@ -50,14 +51,16 @@ _CYCLE = InputSpec(
 
 _DATE = r"(\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{2}-\d{2})"
 _LMP_RE = re.compile(
-    r"(?:last menstrual period|LMP)\)?(?:\s+(?:was|is|of|on|began|started))*(?:\s+on)?[:\s]*"
+    r"(?:last menstrual period|LMP)\)?(?:\s{1,3}(?:was|is|of|on|began|started)){0,3}(?:\s{1,3}on)?[:\s]{0,5}"
     + _DATE,
     re.I,
 )
-_CYCLE_RE = re.compile(r"cycle(?:\s+length)?(?:\s+(?:is|was|of))?[:\s]*(\d{2})\s*days?", re.I)
+_CYCLE_RE = re.compile(
+    r"cycle(?:\s{1,3}length)?(?:\s{1,3}(?:is|was|of))?[:\s]{0,5}(?<!\d)(\d{2})\s{0,3}days?", re.I
+)
 _TODAY_RE = re.compile(
     r"(?:today'?s date|current date|today|date of (?:the )?(?:visit|examination|exam))"
-    r"(?:\s+(?:is|was))?[:\s]*" + _DATE,
+    r"(?:\s{1,3}(?:is|was))?[:\s]{0,5}" + _DATE,
     re.I,
 )
 
@@ -102,6 +105,11 @@ def _date_fact(match: re.Match[str] | None) -> Fact | None:
 
 def find_dates(text: str) -> dict[str, Fact]:
     """LMP, cycle length and current date stated in ``text``."""
+    return dict(_find_dates(text))
+
+
+@lru_cache(maxsize=8)
+def _find_dates(text: str) -> dict[str, Fact]:
     out: dict[str, Fact] = {}
     lmp = _date_fact(_LMP_RE.search(text))
     if lmp is not None:

@@ -224,7 +224,26 @@ class CockcroftGault(Calculator):
     ]
 
     def derive(self, facts: NoteFacts) -> dict[str, Fact]:
-        return _renal_derive(facts, {"weight": "weight", "height": "height"})
+        out = _renal_derive(facts, {"weight": "weight", "height": "height"})
+        # the clearance needs a weight and a creatinine of the same time: of several serum
+        # creatinine mentions, take the one nearest the body weight used
+        weight, scr = out.get("weight"), out.get("creatinine")
+        if weight is not None and scr is not None and weight.evidence.start is not None:
+            from medassist.risk.formulas_extract import _suspicious
+
+            mentions = [
+                f
+                for f in facts.measurements("creatinine")
+                if isinstance(f.value, int | float)
+                and f.evidence.start is not None
+                and not _suspicious("creatinine", f, facts.text)
+            ]
+            if len(mentions) > 1:
+                anchor = weight.evidence.start
+                out["creatinine"] = min(
+                    mentions, key=lambda f: abs((f.evidence.start or 0) - anchor)
+                )
+        return out
 
     def compute(self, values: dict[str, Any]) -> ScoreResult:
         age, sex, weight, scr = require(values, "age", "sex", "weight", "creatinine")

@@ -344,7 +344,8 @@ class Sirs(Calculator):
 _EYE = [
     (
         4,
-        r"(?:open(?:s|ed|ing)?|open) (?:his |her |the )?eyes spontaneously|eyes? (?:are |were )?open(?:ed|s|ing)? spontaneously|spontaneous(?:ly)? (?:eye opening|open(?:ed|s)? (?:his |her )?eyes)|eyes? open(?:ed)? spontaneous|(?:is|was) awake|opens? (?:his |her )?eyes spontaneously|eyes (?:were |are )?open\b",
+        r"(?:open(?:s|ed|ing)?|open) (?:his |her |the )?eyes spontaneously|eyes? (?:are |were )?open(?:ed|s|ing)? spontaneously|spontaneous(?:ly)? (?:eye opening|open(?:ed|s)? (?:his |her )?eyes)|eyes? open(?:ed)? spontaneous|(?:is|was) awake|opens? (?:his |her )?eyes spontaneously|eyes (?:were |are )?open\b"
+        r"|eyes? (?:were|was|are|is) (?:noted|found|seen|observed) to be open\b",
     ),
     (
         3,
@@ -378,7 +379,9 @@ _VERBAL = [
     ),
     (
         1,
-        r"no verbal (?:response|output)|(?:non-?verbal|nonverbal|aphonic|mute)\b|no (?:vocal|speech|sounds)|did not (?:speak|vocali[sz]e|make any sound)|not (?:make|making) any (?:sounds|vocal)|(?:does|did) not attempt to verbali[sz]e|tracheostomy",
+        r"no verbal (?:response|output)|(?:non-?verbal|nonverbal|aphonic|mute)\b|no (?:vocal|speech|sounds)|did not (?:speak|vocali[sz]e|make any sound)|not (?:make|making) any (?:sounds|vocal)|(?:does|did) not attempt to verbali[sz]e|tracheostomy"
+        r"|(?:did not|does not|didn't|doesn't|without) (?:exhibit |have |produce |show |make )?any verbal"
+        r" (?:communication|response|output|sounds?)|(?:or|nor) make any sounds?",
     ),
 ]
 _MOTOR = [
@@ -394,7 +397,12 @@ _MOTOR = [
         4,
         r"withdr(?:aws?|ew|awing|awal)(?: from| in response to| to)? (?:painful|pain|noxious)?|flexion withdrawal|normal flexion",
     ),
-    (3, r"abnormal flexion|decorticate|flexor posturing|abnormal(?:ly)? flex"),
+    (
+        3,
+        r"abnormal flexion|decorticate|flexor posturing|abnormal(?:ly)? flex"
+        r"|abnormal posturing (?:by|with) flex\w*|flex(?:es|ed|ing) (?:his |her )?arms? towards? "
+        r"(?:his |her |the )?(?:body|chest|trunk)",
+    ),
     (
         2,
         r"extensor posturing|decerebrate|abnormal extension|extension to pain|extends? (?:his |her )?(?:arms|limbs|extremities)",

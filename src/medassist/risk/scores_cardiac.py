@@ -8,7 +8,9 @@ from typing import Any
 
 from medassist.risk.base import Band, Calculator, Fact, ScoreResult, register
 from medassist.risk.facts import NoteFacts
+from medassist.risk.score_cues import heart_history, hypertension_history, unhedged_condition
 from medassist.risk.scoring import (
+    _cues,
     choice,
     criterion,
     cue,
@@ -74,7 +76,7 @@ class Cha2ds2Vasc(Calculator):
         put(out, "age", facts.measurement("age"))
         put(out, "sex", facts.measurement("sex"))
         put(out, "chf", cue(facts, "chf"))
-        put(out, "hypertension", cue(facts, "hypertension"))
+        put(out, "hypertension", hypertension_history(facts, tuple(_cues()["hypertension"])))
         put(out, "stroke_tia_thromboembolism", cue(facts, "stroke", "tia", "thromboembolism"))
         put(out, "vascular_disease", cue(facts, "mi", "pad", "cad"))
         put(out, "diabetes", cue(facts, "diabetes"))
@@ -109,7 +111,7 @@ _HEART_TROP = ["<= normal limit", "1-3x normal limit", "> 3x normal limit"]
 
 def heart_risk_factors(facts: NoteFacts) -> dict[str, Fact]:
     out: dict[str, Fact] = {}
-    put(out, "hypertension", cue(facts, "hypertension"))
+    put(out, "hypertension", hypertension_history(facts, tuple(_cues()["hypertension"])))
     put(out, "hypercholesterolemia", cue(facts, "hyperlipidemia"))
     put(out, "diabetes", cue(facts, "diabetes"))
     obese = cue(facts, "obesity")
@@ -141,7 +143,12 @@ def heart_risk_factors(facts: NoteFacts) -> dict[str, Fact]:
     put(
         out,
         "atherosclerotic_disease",
-        _any(cue(facts, "mi"), cue(facts, "cad"), cue(facts, "pad"), cue(facts, "cerebrovascular")),
+        _any(
+            *(
+                unhedged_condition(facts, *_cues()[k])
+                for k in ("mi", "cad", "pad", "cerebrovascular")
+            )
+        ),
     )
     return out
 
@@ -217,7 +224,8 @@ class Heart(Calculator):
         out = heart_risk_factors(facts)
         put(out, "age", facts.measurement("age"))
         ecg_text = " ".join(
-            m.group(0) for m in facts.find_all(r"[^.]*\b(?:ECG|EKG|electrocardiogra\w*)\b[^.]*")
+            m.group(0)
+            for m in facts.find_all(r"(?<![^.])[^.]*\b(?:ECG|EKG|electrocardiogra\w*)\b[^.]*")
         )
         ecg_facts = NoteFacts(ecg_text) if ecg_text else None
         if ecg_facts is not None:
@@ -270,11 +278,7 @@ class Heart(Calculator):
                 out["troponin"] = val(trop, _HEART_TROP[1])  # type: ignore[assignment]
             elif re.search(r"elevat|raised|positive|increased|high", t):
                 out["troponin"] = val(trop, _HEART_TROP[2])  # type: ignore[assignment]
-        hist = facts.find(
-            r"\b(?:typical|crushing|pressure-like|radiat\w+ to (?:the )?(?:left arm|jaw)|exertional chest|diaphoresis)\b"
-        )
-        if hist is not None:
-            out["history"] = val(hist, _HEART_HISTORY[1], note="features of cardiac chest pain")  # type: ignore[assignment]
+        put(out, "history", heart_history(facts))
         return out
 
     def compute(self, values: dict[str, Any]) -> ScoreResult:
@@ -366,13 +370,13 @@ class HasBled(Calculator):
     def derive(self, facts: NoteFacts) -> dict[str, Fact]:
         out: dict[str, Fact] = {}
         put(out, "age", facts.measurement("age"))
-        put(out, "hypertension", cue(facts, "hypertension"))
+        put(out, "hypertension", hypertension_history(facts, tuple(_cues()["hypertension"])))
         renal = cue(facts, "renal_disease")
         cr = facts.measurement("creatinine")
         if cr is not None and cr.value > 2.26:
             renal = val(cr, True)
         put(out, "renal_disease", renal)
-        put(out, "liver_disease", cue(facts, "liver_disease"))
+        put(out, "liver_disease", unhedged_condition(facts, *_cues()["liver_disease"]))
         put(out, "stroke", cue(facts, "stroke"))
         put(out, "bleeding", cue(facts, "bleeding_history"))
         put(
@@ -498,6 +502,14 @@ class Rcri(Calculator):
                 "sigmoidectomy",
                 "bowel resection",
                 "exploratory laparotomy",
+                "cholecystectomy",
+                "appendectomy",
+                "splenectomy",
+                "fundoplication",
+                r"(?:gastric bypass|bariatric) surgery",
+                r"abdominal (?:surgery|operation)",
+                r"(?:video-assisted )?thoracoscopic (?:surgery|resection|lobectomy)",
+                "VATS",
             ),
         )
         put(

@@ -114,7 +114,7 @@ class Charlson(Calculator):
             "varices",
             "hepatic encephalopathy",
             r"(?:moderate|severe|moderate to severe|moderate-to-severe) (?:chronic )?(?:liver|hepatic) disease",
-            r"(?:liver|hepatic) disease[^.;]{0,80}?(?:moderate|severe)",
+            r"(?:liver|hepatic) disease[^.;]{0,120}?(?:moderate|severe)",
         )
         mild_liver = facts.condition(
             "chronic hepatitis",

@@ -354,7 +354,12 @@ class Apache2(Calculator):
             out,
             "acute_renal_failure",
             facts.condition(
-                "acute renal failure", "acute kidney injury", "AKI", "ARF", "acute renal injury"
+                "acute renal failure",
+                "acute kidney injury",
+                "AKI",
+                "ARF",
+                "acute renal injury",
+                r"acute (?:renal|kidney) (?:dysfunction|impairment|insufficiency)",
             ),
         )
         put(

@@ -181,7 +181,13 @@ class FeverPain(Calculator):
         put(
             out,
             "purulence",
-            facts.condition("purulen(?:t|ce)", "exudates?", "exudative", "pus on (?:the )?tonsils"),
+            facts.condition(
+                r"purulen(?:t|ce)[^.;]{0,30}?\btonsil\w*",
+                r"tonsil\w*[^.;]{0,40}?\b(?:purulen\w*|pus)\b",
+                "exudates?",
+                "exudative",
+                "pus on (?:the )?tonsils",
+            ),
         )
         onset = facts.find(
             r"\b(?:(?:for|past|last|over)\s+(?:the\s+)?(?:1|2|3|one|two|three)\s+days?|since (?:yesterday|this morning|last night)|(?:1|2|3|one|two|three)[- ]days?(?: history| ago)|yesterday|this morning|last night)\b"
@@ -201,6 +207,8 @@ class FeverPain(Calculator):
                 r"tonsils? (?:were|was|are|is) (?:severely|markedly|very|significantly) (?:inflamed|swollen|enlarged)",
                 r"(?:grade|size) (?:3|4|III|IV)(?:\+)? tonsils?",
                 r"kissing tonsils",
+                r"(?:peri)?tonsillar abscess(?:es)?",
+                r"quinsy",
             ),
         )
         cough = cue(facts, "cough")

@@ -6,7 +6,19 @@ from typing import Any
 
 from medassist.risk.base import Band, Calculator, Evidence, Fact, ScoreResult, register
 from medassist.risk.facts import NoteFacts
-from medassist.risk.scoring import choice, criterion, cue, finish, item, number, put, sex_input, val
+from medassist.risk.score_cues import unhedged_condition
+from medassist.risk.scoring import (
+    _cues,
+    choice,
+    criterion,
+    cue,
+    finish,
+    item,
+    number,
+    put,
+    sex_input,
+    val,
+)
 
 __all__ = ["WellsPe", "WellsDvt", "Perc", "Caprini"]
 
@@ -20,12 +32,19 @@ _IMMOBILIZATION = (
 )
 
 
+_DVT_SUSPECTED = (
+    r"\b(?:concern|suspicion|suspected|suspect|rule out|r/o|evaluat\w{0,5}|work-?up) (?:for |of )?(?:an? )?"
+    r"(?:DVT|deep ve(?:in|nous) thrombosis|thrombo\w{0,6} (?:process|event) in the (?:left |right )?"
+    r"(?:leg|calf|lower (?:extremity|limb)))"
+)
+
+
 def _prior_vte(facts: NoteFacts) -> Fact | None:
     return cue(facts, "previous_dvt_pe")
 
 
 def _malignancy(facts: NoteFacts) -> Fact | None:
-    return cue(facts, "cancer")
+    return unhedged_condition(facts, *_cues()["cancer"])
 
 
 @register
@@ -57,7 +76,7 @@ class WellsPe(Calculator):
             0,
             300,
             required=False,
-            derivation="first heart rate; > 100/min scores",
+            derivation="highest heart rate in the note (tachycardia at any assessment); > 100/min scores",
         ),
         criterion(
             "immobilization_or_surgery",
@@ -94,7 +113,7 @@ class WellsPe(Calculator):
 
     def derive(self, facts: NoteFacts) -> dict[str, Fact]:
         out: dict[str, Fact] = {}
-        put(out, "heart_rate", facts.measurement("heart_rate"))
+        put(out, "heart_rate", facts.extreme("heart_rate", "max"))
         put(out, "dvt_signs", _dvt_signs(facts))
         put(
             out,
@@ -206,7 +225,9 @@ class WellsDvt(Calculator):
             out,
             "collateral_veins",
             facts.condition(
-                r"collateral (?:superficial )?veins", r"superficial venous collaterals?"
+                r"collateral (?:superficial )?veins",
+                r"superficial venous collaterals?",
+                r"(?:newly )?(?:prominent|dilated|distended|engorged|visible) superficial ve(?:ins|nous channels)",
             ),
         )
         put(
@@ -226,6 +247,8 @@ class WellsDvt(Calculator):
                 r"(?:calf|thigh|popliteal) tenderness",
                 r"tender (?:calf|thigh|popliteal)",
                 r"palpation of the (?:left |right )?calf elicits pain",
+                r"(?:focal|localized|point) tenderness (?:along|over|in) the (?:\w+ ){0,2}(?:calf|thigh|popliteal|venous)",
+                r"tender\w*[^.;]{0,120}?\b(?:course of the |along the )deep ven(?:ous system|ous|s)\b",
             ),
         )
         put(
@@ -255,7 +278,8 @@ class WellsDvt(Calculator):
                 r"(?:history of|prior|previous|past) (?:deep vein thrombosis|deep venous thrombosis|DVT)"
             ),
         )
-        alt = facts.condition(
+        alt = unhedged_condition(
+            facts,
             r"(?:alternative|other) diagnos[ie]s (?:is |was )?(?:more |as )?likely",
             "cellulitis",
             "Baker'?s cyst",
@@ -269,6 +293,9 @@ class WellsDvt(Calculator):
             "DVT",
             r"(?:leg|calf|popliteal|femoral) vein thrombosis",
         )
+        if dvt is None:
+            # a suspected DVT is still the working diagnosis ("concern for a thrombotic process")
+            dvt = val(facts.find(_DVT_SUSPECTED), True)
         if alt is not None and alt.value:
             out["alternative_diagnosis"] = alt
         elif dvt is None or not dvt.value:
@@ -418,6 +445,12 @@ _CAPRINI_MOBILITY = {
     "medical patient at bed rest": 1,
     "confined to bed over 72 hours": 2,
 }
+#: a thrombophilia test named and then reported normal is not a positive result
+_LAB_NORMAL = (
+    r"(?! (?:gene )?(?:mutation )?(?:antibod(?:y|ies) )?(?:test(?:ing)? )?(?:level )?"
+    r"(?:is|was|were|are|came back|returned) (?:normal|negative|within normal|wild[- ]type|not detected|unremarkable))"
+)
+
 _CAPRINI_ITEMS: list[tuple[str, str, int, tuple[str, ...]]] = [
     (
         "recent_major_surgery",
@@ -478,6 +511,7 @@ _CAPRINI_ITEMS: list[tuple[str, str, int, tuple[str, ...]]] = [
             r"(?:leg|lower extremity|bilateral) (?:swelling|edema)",
             r"legs? (?:were|was|are|is) (?:found to be |noted to be )?swollen",
             r"swollen legs",
+            r"swelling (?:was |were )?(?:noted |seen |present |found )?(?:in|of) (?:the |both |his |her )?(?:legs|lower extremities|lower limbs)",
         ),
     ),
     (
@@ -505,14 +539,22 @@ _CAPRINI_ITEMS: list[tuple[str, str, int, tuple[str, ...]]] = [
         "family_history_thrombosis",
         "Family history of thrombosis",
         3,
-        (r"family history of (?:\w+ )?(?:thrombo\w+|DVT|VTE|clots?|pulmonary embol\w*)",),
+        (
+            r"family history of (?:\w+ )?(?:thrombo\w+|DVT|VTE|clots?|pulmonary embol\w*)",
+            r"family (?:has|had) (?:a )?(?:strong )?history of (?:\w+ )?(?:thrombo\w+|DVT|VTE|clots?)",
+        ),
     ),
-    ("factor_v_leiden", "Positive factor V Leiden", 3, (r"factor V(?: Leiden)?(?! deficiency)",)),
+    (
+        "factor_v_leiden",
+        "Positive factor V Leiden",
+        3,
+        (r"factor V(?: Leiden)?(?! deficiency)" + _LAB_NORMAL,),
+    ),
     (
         "prothrombin_20210a",
         "Positive prothrombin 20210A",
         3,
-        ("prothrombin (?:gene )?(?:mutation|20210A?)",),
+        ("prothrombin (?:gene )?(?:mutation|20210A?)" + _LAB_NORMAL,),
     ),
     (
         "homocysteine",
@@ -520,8 +562,13 @@ _CAPRINI_ITEMS: list[tuple[str, str, int, tuple[str, ...]]] = [
         3,
         ("(?:elevated|high) (?:serum )?homocysteine", "hyperhomocyst\\w+"),
     ),
-    ("lupus_anticoagulant", "Positive lupus anticoagulant", 3, ("lupus anticoagulant",)),
-    ("anticardiolipin", "Elevated anticardiolipin antibody", 3, ("anticardiolipin",)),
+    (
+        "lupus_anticoagulant",
+        "Positive lupus anticoagulant",
+        3,
+        ("lupus anticoagulant" + _LAB_NORMAL,),
+    ),
+    ("anticardiolipin", "Elevated anticardiolipin antibody", 3, ("anticardiolipin" + _LAB_NORMAL,)),
     (
         "hit",
         "Heparin-induced thrombocytopenia",
@@ -646,6 +693,7 @@ class Caprini(Calculator):
         arth = affirmed(
             r"total (?:hip|knee) (?:arthroplasty|replacement)",
             r"(?:hip|knee) arthroplasty",
+            r"(?:major )?lower (?:extremity|limb) (?:arthroplasty|joint replacement)",
             "THA",
             "TKA",
         )
@@ -678,6 +726,8 @@ class Caprini(Calculator):
         bed72 = affirmed(
             r"(?:confined to (?:his |her |the )?bed|bed[- ]?ridden|bed[- ]?bound|bed rest|immobili[sz]ed)[^.;]{0,30}?(?:more than|over|>|for) ?(?:72 hours|(?:3|4|5|6|7|three|four|five|six|seven|several) days|a week|weeks)",
             r"confined to (?:his |her |the )?bed (?:for )?(?:more than|over) (?:72 hours|3 days)",
+            r"(?:been|stayed|remained|lying) in bed (?:for )?(?:the )?(?:past |last )?(?:more than |over )?"
+            r"(?:72 hours|(?:[4-9]|\d\d|four|five|six|seven|several) days|a week|weeks)",
         )
         bed = affirmed(r"bed ?rest", r"bed[- ]?bound", r"bed[- ]?ridden", "confined to bed")
         put(
