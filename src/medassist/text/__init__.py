@@ -10,7 +10,9 @@ Components, each a module with one job::
     measurements  extract_vitals(text) / extract_labs(text) -> list[Measurement]
     demographics  extract_demographics(text) -> Demographics
     summary       build_summary(extraction) -> Summary
-    engine        extract(text) -> TextExtraction   (runs them in order)
+    engine        extract(text) -> TextExtraction   (runs them in order; drugs named as
+                  allergies go to ``allergens``, not ``medications``)
+    drug_cache    the drug lexicon, prebuilt once per machine in ~/.cache/medassist
 """
 
 from __future__ import annotations

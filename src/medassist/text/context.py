@@ -619,20 +619,31 @@ def _sentence_bounds(
     return left, max(right, end)
 
 
-def _section_for(sections: Sequence[Section], position: int) -> Section | None:
-    found = None
-    for section in sections:
-        if section.start <= position < section.end and (
-            found is None or section.start >= found.start
-        ):
-            found = section
-    return found
+class _SectionIndex:
+    """Finds the innermost (latest-starting) section holding a position in O(log n)."""
+
+    def __init__(self, sections: Sequence[Section]) -> None:
+        self.sections = sorted(sections, key=lambda s: s.start)
+        self.starts = [s.start for s in self.sections]
+        self.max_end: list[int] = []  # max end over sections[: i + 1]
+        running = -1
+        for section in self.sections:
+            running = max(running, section.end)
+            self.max_end.append(running)
+
+    def at(self, position: int) -> Section | None:
+        i = bisect_right(self.starts, position) - 1
+        while i >= 0 and self.max_end[i] > position:
+            if self.sections[i].start <= position < self.sections[i].end:
+                return self.sections[i]
+            i -= 1
+        return None
 
 
 def _with_section(
-    assertion: ContextAssertion, sections: Sequence[Section], position: int
+    assertion: ContextAssertion, index: _SectionIndex, position: int
 ) -> ContextAssertion:
-    section = _section_for(sections, position)
+    section = index.at(position)
     flag = SECTION_CONTEXT.get(section.name) if section is not None else None
     if flag is None or getattr(assertion, flag):
         return assertion
@@ -655,7 +666,7 @@ def context_for_span(
     assertion = _assess(
         sentence, rules.scan(sentence, target), _word_starts(sentence), *target, rules
     )
-    return _with_section(assertion, sections, start)
+    return _with_section(assertion, _SectionIndex(sections), start)
 
 
 def apply_context(
@@ -665,6 +676,7 @@ def apply_context(
     if not isinstance(text, str):
         raise InputError("text must be a string")
     rules = load_rules()
+    section_index = _SectionIndex(sections)
     ordered = sorted(sentences, key=lambda s: s.start)
     starts = [s.start for s in ordered]
     scanned: dict[tuple[int, int], tuple[str, list[Trigger], list[int]]] = {}
@@ -679,4 +691,4 @@ def apply_context(
         if any(t.end > t_start and t.start < t_end for t in triggers):
             triggers = rules.scan(sentence, (t_start, t_end))  # re-scan around the mention
         assertion = _assess(sentence, triggers, words, t_start, t_end, rules)
-        entity.context = _with_section(assertion, sections, entity.start)
+        entity.context = _with_section(assertion, section_index, entity.start)

@@ -12,6 +12,7 @@ first sex noun or title about the patient ("gentleman", "Mrs."), then pronouns a
 from __future__ import annotations
 
 import re
+from itertools import accumulate
 
 from medassist.errors import InputError
 from medassist.schemas.text import Demographics
@@ -172,11 +173,51 @@ def _unit_factor(unit: str | None) -> float:
     return _UNITS.get(u, 1.0)
 
 
+#: first three letters of the number words: an age pattern that opens with a number starts a
+#: word that begins with a digit or with one of these
+_NUMBER_WORD_KEYS = frozenset(w[:3] for w in (*_ONES, *_TENS))
+_WORD_SPLIT = re.compile(r"(\w+)")
+_AGE_WORD = re.compile(r"\bage", re.IGNORECASE)
+_NUMBER_SEX = re.compile(r"\d\s*(?:yo\s*|y/o\s*)?[MF]\b")
+
+
+def _number_word_starts(text: str) -> list[int]:
+    parts = _WORD_SPLIT.split(text)  # [sep, word, sep, word, ..., sep]
+    ends = list(accumulate(map(len, parts)))
+    return [
+        ends[i - 1]
+        for i in range(1, len(parts), 2)
+        if parts[i][0].isdigit()
+        or parts[i][:3].lower() in _NUMBER_WORD_KEYS
+        or not parts[i].isascii()
+    ]
+
+
+def _matches(index: int, regex: re.Pattern[str], text: str, starts: list[int]) -> list:
+    r"""``regex.finditer(text)``, faster: the two number-first patterns are tried only where a
+    number word starts (their lookbehind ``(?<![\w.])`` makes that the only place they can
+    match); the others only when the text has their keyword."""
+    if index >= 2:
+        gate = _AGE_WORD if index == 2 else _NUMBER_SEX
+        return list(regex.finditer(text)) if gate.search(text) else []
+    found = []
+    last_end = 0
+    for pos in starts:
+        if pos < last_end:
+            continue
+        m = regex.match(text, pos)
+        if m is not None:
+            found.append(m)
+            last_end = m.end()
+    return found
+
+
 def _age_mentions(text: str) -> list[tuple[int, int, int, float, str]]:
     """(priority, start, end, years, text) of every age statement about the patient."""
     out: list[tuple[int, int, int, float, str]] = []
-    for priority, regex in _AGE_PATTERNS:
-        for m in regex.finditer(text):
+    starts = _number_word_starts(text)
+    for index, (priority, regex) in enumerate(_AGE_PATTERNS):
+        for m in _matches(index, regex, text, starts):
             num = m.group("num")
             try:
                 value = _word_number(num)
@@ -266,7 +307,7 @@ def _sex(text: str, age_end: int | None) -> tuple[str, str, tuple[int, int]] | N
         if (
             word in {"Mr", "Mrs", "Ms"}
             and not m.group("dot")
-            and not re.match(r"\s+[A-Z]", text[m.end() :])
+            and not re.match(r"\s+[A-Z]", text[m.end() : m.end() + 200])
         ):
             continue
         if (
@@ -281,7 +322,7 @@ def _sex(text: str, age_end: int | None) -> tuple[str, str, tuple[int, int]] | N
         if re.match(
             r"[\s-]+(?:partner|nurse|doctor|physician|friend|relative|baby|infant|newborn|"
             r"neonate|fetus|foetus|child|twin|sibling|offspring)",
-            text[m.end() :],
+            text[m.end() : m.end() + 200],
             re.I,
         ):
             continue

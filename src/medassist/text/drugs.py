@@ -4,7 +4,8 @@ The dictionary is the one shipped by the ``drug-named-entity-recognition`` packa
 (MIT, Fast Data Science; ~20,000 drugs with DrugBank ids, MeSH/MedlinePlus synonyms and brand
 names). Its own ``find_drugs`` works on pre-split tokens, returns no character offsets and
 builds a fuzzy n-gram index at import time, so this module reads the package's dictionary file
-directly and builds its own index once per process (``lru_cache``): normalised names (lower-case
+directly and builds its own index (``lru_cache``; built once per machine and kept in the user
+cache directory, see :mod:`medassist.text.drug_cache`): normalised names (lower-case
 alphanumeric tokens joined by one space), their first tokens and their token prefixes. Matching
 is exact, case-insensitive (a few short abbreviations are case-sensitive), longest-match-first
 over alphanumeric tokens, so ``Solu-Medrol`` matches ``solu medrol``; offsets are exact and a
@@ -43,6 +44,8 @@ __all__ = ["DrugConcept", "find_drug_mentions", "lookup_drug", "drug_lexicon_siz
 _log = get_logger(__name__)
 _DATA = Path(__file__).resolve().parent / "data"
 _PKG_FILE = "drug_ner_dictionary.pkl.bz2"
+#: this module's own data files: part of the cache key
+_DATA_FILES = ("drug_filters.tsv", "drug_abbreviations.tsv")
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
 _KEY_TOKEN = re.compile(r"[a-z0-9]+")
 #: characters a dictionary variant may contain (others: greek letters, brackets, quotes ...
@@ -107,19 +110,20 @@ class _Special:
 
 @dataclass(frozen=True, slots=True)
 class _Lexicon:
-    keys: dict[str, DrugConcept]  # normalised variant (tokens joined by " ") -> concept
+    keys: dict[str, int]  # normalised variant (tokens joined by " ") -> index in concepts
     first_tokens: frozenset[str]  # lower-cased first tokens of every name
     prefixes: frozenset[str]  # proper token prefixes of multi-token names (both key forms)
     case_sensitive: dict[str, _Special]  # exact-case key -> concept (short abbreviations)
     special: dict[str, str]  # normalised key -> rule for case-insensitive entries
     lab_ambiguous: frozenset[str]  # normalised keys that are drugs or labs
+    concepts: tuple[DrugConcept, ...]  # what ``keys`` point to
 
 
 def _norm_key(text: str) -> str:
     return " ".join(_KEY_TOKEN.findall(text.lower()))
 
 
-def _package_dictionary() -> dict:
+def _package_file() -> Path:
     spec = importlib.util.find_spec("drug_named_entity_recognition")
     if spec is None or spec.origin is None:
         raise ConfigurationError(
@@ -130,6 +134,11 @@ def _package_dictionary() -> dict:
         raise ConfigurationError(
             f"The drug dictionary file {_PKG_FILE} is missing from its package."
         )
+    return path
+
+
+def _package_dictionary() -> dict:
+    path = _package_file()
     # The file is the package's own data (a pickle it loads the same way on import).
     with bz2.open(path, "rb") as handle:
         return pickle.load(handle)  # noqa: S301
@@ -157,6 +166,54 @@ def _accept_concept(data: dict) -> bool:
 
 @lru_cache(maxsize=1)
 def _lexicon() -> _Lexicon:
+    """The lexicon: read from the prebuilt cache when valid, else built and cached."""
+    from medassist.text import drug_cache
+
+    stamp = drug_cache.source_stamp(_package_file(), [_DATA / n for n in _DATA_FILES])
+    cached = drug_cache.load(stamp)
+    if cached is not None:
+        try:
+            return _from_compact(cached)
+        except (KeyError, IndexError, TypeError, ValueError):
+            _log.warning("drug lexicon cache unreadable; rebuilding")
+    lex = _build_lexicon()
+    drug_cache.store(stamp, _to_compact(lex))
+    return lex
+
+
+def _to_compact(lex: _Lexicon) -> dict:
+    """Plain builtins only (str, int, tuple, dict, frozenset): marshal reads them back fast."""
+    return {
+        "concepts": tuple((c.name, c.drugbank_id) for c in lex.concepts),
+        "keys": lex.keys,
+        "first_tokens": lex.first_tokens,
+        "prefixes": lex.prefixes,
+        "case_sensitive": {
+            k: (v.concept.name, v.concept.drugbank_id, v.rule)
+            for k, v in lex.case_sensitive.items()
+        },
+        "special": lex.special,
+        "lab_ambiguous": lex.lab_ambiguous,
+    }
+
+
+def _from_compact(data: dict) -> _Lexicon:
+    concepts = tuple(DrugConcept(name, drugbank_id) for name, drugbank_id in data["concepts"])
+    return _Lexicon(
+        data["keys"],
+        frozenset(data["first_tokens"]),
+        frozenset(data["prefixes"]),
+        {
+            k: _Special(DrugConcept(name, drugbank_id), rule)
+            for k, (name, drugbank_id, rule) in data["case_sensitive"].items()
+        },
+        dict(data["special"]),
+        frozenset(data["lab_ambiguous"]),
+        concepts,
+    )
+
+
+def _build_lexicon() -> _Lexicon:
     raw = _package_dictionary()
     variant_to_canonical: dict[str, list[str]] = raw["drug_variant_to_canonical"]
     canonical_data: dict[str, dict] = raw["drug_canonical_to_data"]
@@ -253,13 +310,17 @@ def _lexicon() -> _Lexicon:
         for j in range(1, len(tokens)):
             prefixes.add(" ".join(tokens[:j]))
     _log.debug("drug lexicon built: %d keys", len(keys))
+    index: dict[DrugConcept, int] = {}
+    for concept in keys.values():
+        index.setdefault(concept, len(index))
     return _Lexicon(
-        keys,
+        {key: index[concept] for key, concept in keys.items()},
         frozenset(first_tokens),
         frozenset(prefixes),
         case_sensitive,
         special,
         frozenset(lab_ambiguous),
+        tuple(index),
     )
 
 
@@ -275,7 +336,8 @@ def lookup_drug(name: str) -> DrugConcept | None:
     cs = lex.case_sensitive.get(" ".join(_TOKEN.findall(name)))
     if cs is not None:
         return cs.concept
-    return lex.keys.get(_norm_key(name))
+    index = lex.keys.get(_norm_key(name))
+    return None if index is None else lex.concepts[index]
 
 
 # --- context guards -------------------------------------------------------------------------
@@ -328,11 +390,41 @@ _FLUID_CUE = re.compile(
 )
 
 
+#: after any drug name: a concentration per litre/decilitre ("plasma glycine (415 µmol/L)") or
+#: "level": a lab analyte or a drug level, not a medication taken ("concentration" is not:
+#: "epinephrine concentration 1:100,000" is a preparation)
+_ANALYTE_AFTER = re.compile(
+    r"\s*(?:"
+    r"levels?\b"
+    r"|[(:=]?\s*(?:(?:of|was|were|is|at)\s+)?[<>≤≥]?\s*\d+(?:[.,]\d+)?\s*"
+    r"(?:mg|g|mmol|meq|ng|pg|mcg|µg|μg|ug|umol|µmol|μmol|nmol|pmol|iu|u|mu|miu)"
+    r"\s*/\s*(?:dl|l|deciliter|decilitre|liter|litre)\b"
+    r")",
+    re.IGNORECASE,
+)
+#: after a lab-or-drug name: "Potassium - none", "Magnesium: not done" (a lab result list)
+_LAB_RESULT_WORD = re.compile(
+    r"^\s*[-–:=]\s*(?:none|nil|n/?a|not\s+(?:done|available|measured|checked|sent|obtained)|"
+    r"pending|normal|wnl|unremarkable)\b",
+    re.IGNORECASE,
+)
+
+
 def _lab_context(text: str, start: int, end: int) -> bool:
     after = text[end : end + 40]
-    if _LAB_AFTER.match(after):
+    if _LAB_AFTER.match(after) or _LAB_RESULT_WORD.match(after):
         return True
-    return bool(_LAB_BEFORE.search(text[max(0, start - 20) : start]))
+    if _LAB_BEFORE.search(text[max(0, start - 20) : start]):
+        return True
+    return _measured_lab_at(text, start)
+
+
+def _measured_lab_at(text: str, start: int) -> bool:
+    """The measurement reader reads a lab value with a unit at ``start`` ("potassium 4.2 mmol",
+    "glucose 188 mg"): its dose guards already tell "potassium 20 mEq PO" apart."""
+    from medassist.text.measurements import lab_value_starts
+
+    return start in lab_value_starts(text)
 
 
 def _rule_ok(rule: str, text: str, start: int, end: int) -> bool:
@@ -367,7 +459,7 @@ def find_drug_mentions(text: str) -> list[Entity]:
     if not text:
         return []
     lex = _lexicon()
-    keys, prefixes, first_tokens = lex.keys, lex.prefixes, lex.first_tokens
+    keys, prefixes, first_tokens, concepts = lex.keys, lex.prefixes, lex.first_tokens, lex.concepts
     case_sensitive, special_rules = lex.case_sensitive, lex.special
     parts = _SPLIT.split(text)  # [sep, token, sep, token, ..., sep]
     words = parts[1::2]
@@ -389,9 +481,9 @@ def find_drug_mentions(text: str) -> list[Entity]:
             if cs is not None:
                 best = (j, cs.concept, cs.rule or "cs")
             else:
-                concept = keys.get(key)
-                if concept is not None:
-                    best = (j, concept, special_rules.get(key, ""))
+                index = keys.get(key)
+                if index is not None:
+                    best = (j, concepts[index], special_rules.get(key, ""))
             if i + j >= n_tokens or (key not in prefixes and exact not in prefixes):
                 break
             next_key = key + " " + lowered[i + j]
@@ -424,6 +516,8 @@ def find_drug_mentions(text: str) -> list[Entity]:
             continue
         lab_name = rule != "cs" and " ".join(lowered[i : i + k]) in lex.lab_ambiguous
         if lab_name and _lab_context(text, start, end):
+            continue
+        if _ANALYTE_AFTER.match(text, end, min(len(text), end + 40)):
             continue
         found.append(_entity(text, start, end, concept))
         next_free = i + k

@@ -28,7 +28,9 @@ def extract(text: str) -> TextExtraction:
         text_length=len(text),
         sections=sections,
         entities=entities,
-        medications=medications,
+        # an allergen is not a medication taken: kept apart so no consumer counts it as one
+        medications=[m for m in medications if not m.allergen],
+        allergens=[m for m in medications if m.allergen],
         vitals=extract_vitals(text),
         labs=extract_labs(text),
         demographics=extract_demographics(text),

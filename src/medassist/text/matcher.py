@@ -15,8 +15,10 @@ the lexicon matches it overlaps only when it is longer than each of them.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate
 from typing import Any
 
 from medassist.schemas.text import Entity, EntityCategory
@@ -93,7 +95,24 @@ def matcher_size() -> int:
     return _matcher().terms
 
 
-def _header_spans(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+class _SpanSet:
+    """Spans answering "is [start, end) inside one of them" in O(log n): sorted by start, with
+    the running maximum of their ends (inside some span <=> the largest end among spans that
+    start at or before ``start`` reaches ``end``)."""
+
+    __slots__ = ("_starts", "_max_ends")
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        spans = sorted(spans)
+        self._starts = [a for a, _ in spans]
+        self._max_ends = list(accumulate((b for _, b in spans), max))
+
+    def contains(self, start: int, end: int) -> bool:
+        i = bisect_right(self._starts, start)
+        return i > 0 and self._max_ends[i - 1] >= end
+
+
+def _header_spans(text: str) -> tuple[_SpanSet, _SpanSet]:
     """(spans of known headers, spans of all headers): label start..colon."""
     from medassist.text.sections import find_headers
 
@@ -104,11 +123,11 @@ def _header_spans(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int
         every.append(span)
         if h.canonical != "other":
             known.append(span)
-    return known, every
+    return _SpanSet(known), _SpanSet(every)
 
 
-def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
-    return any(a <= start and end <= b for a, b in spans)
+def _inside(spans: _SpanSet, start: int, end: int) -> bool:
+    return spans.contains(start, end)
 
 
 def _before_colon(text: str, end: int) -> bool:
@@ -207,8 +226,42 @@ def _drug_mentions(text: str) -> list[Entity]:
 
 
 def _merge(lexical: list[Entity], drugs: list[Entity]) -> list[Entity]:
+    """Drug mentions replace shorter overlapping lexical mentions; a lexical medication or an
+    earlier drug mention wins an overlap. Linear-logarithmic (bisect) for non-overlapping
+    lexical mentions (what :func:`find_concepts` returns); quadratic fallback otherwise."""
     if not drugs:
         return lexical
+    ordered = sorted(lexical, key=lambda e: (e.start, e.end))
+    if all(a.end <= b.start for a, b in zip(ordered, ordered[1:], strict=False)):
+        return _merge_sorted(ordered, drugs)
+    return _merge_any(lexical, drugs)
+
+
+def _merge_sorted(lexical: list[Entity], drugs: list[Entity]) -> list[Entity]:
+    starts = [e.start for e in lexical]
+    ends = [e.end for e in lexical]  # sorted too: the mentions do not overlap
+    alive = [True] * len(lexical)
+    accepted: list[Entity] = []
+    accepted_end = -1
+    for drug in sorted(drugs, key=lambda e: (e.start, -(e.end - e.start))):
+        if accepted_end > drug.start:
+            continue  # overlaps an accepted drug mention (a medication)
+        lo, hi = bisect_right(ends, drug.start), bisect_left(starts, drug.end)
+        overlapping = [i for i in range(lo, hi) if alive[i]]
+        if any(lexical[i].category == EntityCategory.medication for i in overlapping):
+            continue
+        length = drug.end - drug.start
+        if all(length > (lexical[i].end - lexical[i].start) for i in overlapping):
+            for i in overlapping:
+                alive[i] = False
+            accepted.append(drug)
+            accepted_end = max(accepted_end, drug.end)
+    result = [e for e, keep in zip(lexical, alive, strict=True) if keep] + accepted
+    result.sort(key=lambda e: (e.start, e.end))
+    return result
+
+
+def _merge_any(lexical: list[Entity], drugs: list[Entity]) -> list[Entity]:
     result = list(lexical)
     for drug in sorted(drugs, key=lambda e: (e.start, -(e.end - e.start))):
         overlapping = [e for e in result if e.start < drug.end and drug.start < e.end]

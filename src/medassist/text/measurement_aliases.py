@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from itertools import accumulate
 
 __all__ = ["AliasHit", "find_aliases", "alias_table"]
 
@@ -117,6 +118,45 @@ def alias_table() -> tuple[dict[str, _Entry], dict[str, _Entry], re.Pattern[str]
     return ci, cs, compile_(ci_forms, re.IGNORECASE), compile_(cs_forms, 0)
 
 
+@lru_cache(maxsize=1)
+def _start_keys() -> frozenset[str]:
+    r"""Lower-cased first (up to) three characters of every word that can start an alias.
+
+    Every alias starts with a letter after a non-word character, so a match starts a ``\w+``
+    word of the text. Within a word, only the forms' optional hyphens can disappear
+    (``T-bili`` matches ``Tbili``; whitespace separators need a non-word character), so the
+    word is the first word of the form with its first k hyphens removed, for some k.
+    """
+    raw = resources.files("medassist.text").joinpath("data/measurement_aliases.json")
+    keys: set[str] = set()
+    for forms in json.loads(raw.read_text("utf-8"))["aliases"].values():
+        for form in forms:
+            chunk = form.lstrip("=~").lower().split()[0]
+            pieces = chunk.split("-")
+            for k in range(1, len(pieces) + 1):
+                word = _WORD.match("".join(pieces[:k]))
+                if word:
+                    keys.add(word.group(0)[:3])
+    return frozenset(keys)
+
+
+_WORD = re.compile(r"\w+")
+_WORD_SPLIT = re.compile(r"(\w+)")
+
+
+def _candidate_starts(text: str) -> list[int]:
+    """Where an alias may start (see :func:`_start_keys`); non-ASCII words are always kept
+    (case folding)."""
+    keys = _start_keys()
+    parts = _WORD_SPLIT.split(text)  # [sep, word, sep, word, ..., sep]
+    ends = list(accumulate(map(len, parts)))
+    return [
+        ends[i - 1]
+        for i in range(1, len(parts), 2)
+        if parts[i][:3].lower() in keys or not parts[i].isascii()
+    ]
+
+
 def find_aliases(text: str) -> list[AliasHit]:
     return list(_find_aliases(text))
 
@@ -125,8 +165,17 @@ def find_aliases(text: str) -> list[AliasHit]:
 def _find_aliases(text: str) -> tuple[AliasHit, ...]:
     ci, cs, ci_re, cs_re = alias_table()
     hits: list[AliasHit] = []
+    starts = _candidate_starts(text)
     for regex, table, case_sensitive in ((ci_re, ci, False), (cs_re, cs, True)):
-        for m in regex.finditer(text):
+        # the same matches as regex.finditer(text): every match starts one of ``starts``
+        last_end = 0
+        for pos in starts:
+            if pos < last_end:
+                continue
+            m = regex.match(text, pos)
+            if m is None:
+                continue
+            last_end = m.end()
             entry = table.get(_norm(m.group(0), case_sensitive))
             if entry is None:  # pragma: no cover - every matched form is in its table
                 continue

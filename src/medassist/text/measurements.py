@@ -65,7 +65,7 @@ from medassist.text.quantity import (
     read_unit,
 )
 
-__all__ = ["extract_vitals", "extract_labs", "extract_measurements"]
+__all__ = ["extract_vitals", "extract_labs", "extract_measurements", "lab_value_starts"]
 
 
 def _check_text(text: object) -> str:
@@ -79,6 +79,14 @@ def _window_end(text: str, start: int, limit: int) -> int:
     end = m.start() if m else limit
     # a decimal point is not a sentence end: the regex needs a following space, so "1.2" is safe
     return end
+
+
+#: before a weight read backwards ("gained 4 kg of weight"): a change, not the body weight
+_CHANGE_BEFORE = re.compile(
+    r"\b(?:gain(?:s|ed|ing)?|los(?:e|es|t|ing)|dropped|put\s+on|increase\s+of|decrease\s+of|"
+    r"reduction\s+of)\s+(?:of\s+)?(?:about\s+|approximately\s+|nearly\s+|almost\s+|over\s+)?$",
+    re.IGNORECASE,
+)
 
 
 class _Reader:
@@ -244,12 +252,12 @@ class _Extractor:
             if unit is None:  # an unreadable unit ("174mEql/L"): skip the token
                 skip = re.match(
                     r"[ \t]?(?!(?:and|or|to|in|on|at|with|respectively)\b)[A-Za-zµμ][A-Za-z0-9µμ/%]*",
-                    text[vend:],
+                    text[vend : vend + 200],  # bounded: never copy the rest of the text
                     re.IGNORECASE,
                 )
                 if skip:
                     vend2 = vend + skip.end()
-            paren = re.match(r"[ \t]*\([^()\n]{0,40}\)", text[vend2:])
+            paren = re.match(r"[ \t]*\([^()\n]{0,40}\)", text[vend2 : vend2 + 200])
             if paren and re.search(r"\d\s*(?:-|–|to)\s*\d|normal|ref|<|>", paren.group(0)):
                 vend2 += paren.end()  # "162 mg/dL (139-230 mg/dL), 33 mg/dL": a reference range
             values.append((value, vstart, vend2, cmp_, unit))
@@ -329,6 +337,8 @@ class _Extractor:
             return False
         if SALT_AFTER.match(text, hit.end):
             return False  # "20 mEq/L of potassium chloride": a drug concentration
+        if "weight" in hit.names and WEIGHT_CHANGE.match(text, hit.end):
+            return False  # "a 4 kg weight gain": a change, not the body weight
         before = text[max(0, hit.start - 40) : hit.start]
         offset = hit.start - len(before)
         numbers = list(NUMBER_RE.finditer(before))
@@ -345,6 +355,8 @@ class _Extractor:
             return False
         if unit.symbol in AMBIGUOUS or not unit_fits(hit, unit.symbol):
             return False
+        if "weight" in hit.names and _CHANGE_BEFORE.search(text, max(0, num_start - 30), num_start):
+            return False  # "gained 4 kg of weight"
         cand = self._candidate(
             hit, parse_number(nm.group(0)), num_start, hit.end, None, unit, loose=False
         )
@@ -463,6 +475,13 @@ def _extract_all(text: str) -> tuple[Measurement, ...]:
     items = [*labelled, *special]
     items.sort(key=lambda m: (m.start, m.name))
     return tuple(items)
+
+
+def lab_value_starts(text: str) -> frozenset[int]:
+    """Start offsets of plausible lab values read with a unit (no copies; for other readers)."""
+    return frozenset(
+        m.start for m in _extract_all(text) if m.kind == "lab" and m.unit and m.plausible
+    )
 
 
 def extract_measurements(text: str) -> list[Measurement]:

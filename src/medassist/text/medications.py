@@ -934,6 +934,33 @@ def _status_after(after: str, next_is_drug: bool) -> tuple[str | None, bool]:
     return kind, False
 
 
+#: an allergy cue before a drug in the same clause: "allergic to penicillin", "Allergies: sulfa,
+#: codeine" (a label at the start of the line), "penicillin allergy" is handled by context
+_ALLERGY_CUE = re.compile(
+    r"(?:\b(?:allergic|allergy|allergies|hypersensitivity|anaphylaxis)\s+(?:to|with)\b"
+    r"|^[ \t]*(?:drug\s+)?(?:allerg(?:y|ies)|ADRs?)\s*[:\-])"
+    r"[^.;\n]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+#: a new clause between the allergy cue and the drug: "allergic to penicillin and takes aspirin"
+_ALLERGY_BREAK = re.compile(
+    r"\b(?:but|takes?|taking|took|on|uses?|using|started|starts?|receiv\w*|continu\w*|"
+    r"prescribed|given|is|was|are|were|has|had|tolerat\w*|denies|no\s+other)\b",
+    re.IGNORECASE,
+)
+
+
+def _allergy_cue_before(text: str, start: int) -> bool:
+    cue = _ALLERGY_CUE.search(text, _line_start(text, start, 200), start)
+    if cue is None:
+        return False
+    gap = cue.group(0)
+    head = re.match(r"[^:\-]*[:\-]|\S+\s+\S+", gap)
+    return not _ALLERGY_BREAK.search(gap, head.end() if head else 0)
+
+
 def _is_medication(entity: Entity) -> bool:
     return str(entity.category) == "medication"
 
@@ -997,6 +1024,9 @@ def extract_medications(
             )
             status = "active" if in_list else "unknown"
 
+        allergen = section == "allergies" or _allergy_cue_before(text, entity.start)
+        if allergen and status == "active":
+            status = "unknown"
         out.append(
             Medication(
                 name=entity.preferred or entity.text,
@@ -1014,6 +1044,7 @@ def extract_medications(
                 duration=sig.duration,
                 status=status,  # type: ignore[arg-type]
                 section=section,
+                allergen=allergen,
                 context=entity.context.model_copy(
                     update={"triggers": dict(entity.context.triggers)}
                 ),

@@ -54,10 +54,16 @@ class UnitRead:
     end: int
 
 
+#: matched in place (``regex.match(text, pos)``): slicing ``text[pos:]`` per call would copy
+#: the rest of the text each time, quadratic on long notes
+_LEAD_SPACES = re.compile(r"[ \t]{0,3}")
+_GAP_SPACES = re.compile(r"[ \t]{1,2}")
+
+
 def read_unit(text: str, pos: int, max_tokens: int = 4) -> UnitRead | None:
     """The unit starting at ``pos`` (after optional spaces), longest first; None if none."""
-    m = re.match(r"[ \t]{0,3}", text[pos:])
-    start = pos + (m.end() if m else 0)
+    m = _LEAD_SPACES.match(text, pos)
+    start = m.end() if m else pos
     tokens: list[tuple[int, int]] = []
     cursor = start
     for _ in range(max_tokens):
@@ -65,10 +71,10 @@ def read_unit(text: str, pos: int, max_tokens: int = 4) -> UnitRead | None:
         if not tm:
             break
         tokens.append((tm.start(), tm.end()))
-        gap = re.match(r"[ \t]{1,2}", text[tm.end() :])
+        gap = _GAP_SPACES.match(text, tm.end())
         if not gap:
             break
-        cursor = tm.end() + gap.end()
+        cursor = gap.end()
     for n in range(len(tokens), 0, -1):
         end = tokens[n - 1][1]
         written = text[start:end]

@@ -153,6 +153,34 @@ def _split_inline_list(text: str, start: int, end: int, cuts: list[int]) -> None
         pos = nxt.end()
 
 
+#: no clinical sentence is this long (MTSamples' longest: ~1,500 characters); a longer run
+#: (no punctuation, pasted data, adversarial input) is cut so that per-sentence work downstream
+#: (ConText scopes) stays bounded and the engine linear in the text length
+MAX_SENTENCE_CHARS = 2000
+_SOFT_CUT = re.compile(r"[;,]\s|\s")
+
+
+def _cap_lengths(text: str, bounds: list[int]) -> list[int]:
+    """Cuts that split every segment longer than :data:`MAX_SENTENCE_CHARS`: at the last
+    ``;``/``,`` (else whitespace) of its second half, else hard at the limit."""
+    cuts: list[int] = []
+    half = MAX_SENTENCE_CHARS // 2
+    for a, b in zip(bounds, bounds[1:], strict=False):
+        pos = a
+        while b - pos > MAX_SENTENCE_CHARS:
+            window_start, window_end = pos + half, pos + MAX_SENTENCE_CHARS
+            punct = space = -1
+            for m in _SOFT_CUT.finditer(text, window_start, window_end):
+                if text[m.start()] in ";,":
+                    punct = m.end()
+                else:
+                    space = m.end()
+            cut = punct if punct > 0 else space
+            pos = cut if cut > pos else window_end
+            cuts.append(pos)
+    return cuts
+
+
 def split_sentences(text: str) -> list[Span]:
     """Split ``text`` into sentence spans (see the module docstring)."""
     if not isinstance(text, str):
@@ -190,6 +218,9 @@ def split_sentences(text: str) -> list[Span]:
         _split_inline_list(text, a, b, list_cuts)
     if list_cuts:
         bounds = sorted({*bounds, *list_cuts})
+    long_cuts = _cap_lengths(text, bounds)
+    if long_cuts:
+        bounds = sorted({*bounds, *long_cuts})
     spans: list[Span] = []
     for a, b in zip(bounds, bounds[1:], strict=False):
         while a < b and text[a] in _LEAD_JUNK:

@@ -299,7 +299,14 @@ def build_summary(extraction: TextExtraction) -> Summary:
             sentences.append(f"{prefix}: {joined}.")
 
     # a drug in the allergies section is an allergen, not a medication taken
-    meds = [m for m in extraction.medications if not m.context.negated and m.section != "allergies"]
+    allergen_starts = {
+        m.start for m in [*extraction.medications, *extraction.allergens] if m.allergen
+    }
+    meds = [
+        m
+        for m in extraction.medications
+        if not m.context.negated and m.section != "allergies" and not m.allergen
+    ]
     if meds:
         # a bare later mention ("hold metformin") adds nothing to a listed "metformin 500 mg BID"
         detailed = {m.name.lower() for m in meds if _medication_phrase(m) != m.name}
@@ -322,6 +329,7 @@ def build_summary(extraction: TextExtraction) -> Summary:
             if e.category == EntityCategory.medication
             and not e.context.negated
             and e.section != "allergies"
+            and e.start not in allergen_starts
         ]
         if drug_names:
             sentences.append(f"Medications mentioned: {_join(drug_names)}.")

@@ -6,6 +6,7 @@ scale with its components, level of consciousness (AVPU), imperial heights, unla
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 
 from medassist.schemas.text import Measurement
 from medassist.text.measurement_aliases import find_aliases
@@ -98,6 +99,27 @@ _AVPU = (
         r"no response to (?:painful )?stimuli|not responsive)\b",
     ),
 )
+#: a substring every match of the AVPU pattern contains (``lower`` is the lower-cased text)
+_A_AND_O = re.compile(r"A\s*(?:&|and)\s*O")
+_AVPU_GATES = {
+    "A": lambda text, lower: (
+        "alert" in text or "AAO" in text or "AOx" in text or bool(_A_AND_O.search(text))
+    ),
+    "C": lambda text, lower: any(w in lower for w in ("confus", "disorient", "deliri", "altered")),
+    "V": lambda text, lower: "verbal" in lower or "voice" in lower,
+    "P": lambda text, lower: "pain" in lower or "sternal" in lower,
+    "U": lambda text, lower: any(w in lower for w in ("responsive", "rousable", "coma", "stimuli")),
+}
+#: substrings (lower case) every match of the C/V/P/U patterns contains, and a bound on the
+#: distance from such a substring to either end of the match
+_AVPU_KEYWORDS = {
+    "C": ("confus", "disorient", "deliri", "altered"),
+    "V": ("verbal", "voice"),
+    "P": ("pain", "sternal"),
+    "U": ("responsive", "rousable", "coma", "stimuli"),
+}
+_AVPU_REACH = 80
+_DIGITS = re.compile(r"\d+")
 _NEGATED = re.compile(
     r"\b(?:no|not|nor|denies|denied|without|negative for|absence of|free of|never|"
     r"no evidence of|no signs? of|wasn't|was not|is not|isn't)\b[\w\s,]{0,25}$",
@@ -266,6 +288,19 @@ class _Vitals:
         self.labelled = labelled
         self.out: list[Measurement] = []
         self.spans: list[tuple[int, int]] = [(m.start, m.end) for m in labelled]
+        # cheap gates: most patterns need a keyword that a substring test finds at C speed
+        self.lower = text.lower()
+        self._number_starts: list[int] | None = None
+
+    def has(self, *words: str) -> bool:
+        return any(w in self.lower for w in words)
+
+    def number_starts(self) -> list[int]:
+        """Start of every digit run (where an unlabelled value or an imperial height starts)."""
+        if self._number_starts is None:
+            text = self.text
+            self._number_starts = [m.start() for m in _DIGITS.finditer(text)]
+        return self._number_starts
 
     def emit(self, cand: Candidate) -> Measurement | None:
         m = build_measurement(cand, self.text)
@@ -279,6 +314,8 @@ class _Vitals:
         text = self.text
         hits = [h for h in find_aliases(text) if set(h.names) & _BP_ALIAS_NAMES]
         all_hits = find_aliases(text)
+        # starts of the other (non-BP) aliases, in order: the first after a BP alias ends it
+        other_starts = sorted(h.start for h in all_hits if not set(h.names) & _BP_ALIAS_NAMES)
         for hit in hits:
             if "map" in hit.names:
                 continue  # MAP is an alias-then-value measurement
@@ -289,14 +326,8 @@ class _Vitals:
             window_stop = re.search(r"\.(?:\s|$)|;", text[hit.end : limit])
             if window_stop:
                 limit = hit.end + window_stop.start()
-            other_nxt = next(
-                (
-                    h.start
-                    for h in all_hits
-                    if h.start >= hit.end and not set(h.names) & _BP_ALIAS_NAMES
-                ),
-                len(text),
-            )
+            k = bisect_left(other_starts, hit.end)
+            other_nxt = other_starts[k] if k < len(other_starts) else len(text)
             limit = min(limit, other_nxt)
             fm = _BP_FILLER.match(text, hit.end, limit)
             pos = fm.end() if fm else hit.end
@@ -340,12 +371,12 @@ class _Vitals:
                 )
             )
         # "systolic and diastolic pressures of 87 and 59 mm Hg"
-        for both in _SYS_DIA_RE.finditer(text):
+        for both in _SYS_DIA_RE.finditer(text) if self.has("systolic") else ():
             if _overlaps(self.spans, both.start("s"), both.end("d")):
                 continue
             self._emit_pair(both.start(), both, weak=False)
         # "95 mmHg systolic"
-        for m in _VALUE_THEN_LABEL_RE.finditer(text):
+        for m in _VALUE_THEN_LABEL_RE.finditer(text) if self.has("stolic") else ():
             if _overlaps(self.spans, m.start(), m.end()):
                 continue
             name = "sbp" if m.group("label").lower().startswith("s") else "dbp"
@@ -361,12 +392,12 @@ class _Vitals:
                 )
             )
         # "Vital signs: 117/78, 12, 56": a pair first in a vital-signs list is the blood pressure
-        for m in _VITALS_HEADER_PAIR.finditer(text):
+        for m in _VITALS_HEADER_PAIR.finditer(text) if self.has("vital") else ():
             if _overlaps(self.spans, m.start("s"), m.end("d")):
                 continue
             self._emit_pair(m.start("s"), m, weak=True)
         # unlabelled "150/90 mmHg"
-        for pair in _PAIR_RE.finditer(text):
+        for pair in _PAIR_RE.finditer(text) if self.has("hg", "torr") else ():
             if not pair.group("u") or _overlaps(self.spans, pair.start("s"), pair.end()):
                 continue
             self._emit_pair(pair.start("s"), pair, weak=True)
@@ -400,7 +431,8 @@ class _Vitals:
     # -------------------------------------------------------------- GCS
     def gcs(self) -> None:
         text = self.text
-        for alias in _GCS_ALIAS.finditer(text):
+        aliases = _GCS_ALIAS.finditer(text) if self.has("gcs", "g.c.s", "glasgow", "coma") else ()
+        for alias in aliases:
             if _overlaps(self.spans, alias.start(), alias.end()):
                 continue
             window = text[alias.end() : alias.end() + 60]
@@ -453,10 +485,40 @@ class _Vitals:
             )
 
     # -------------------------------------------------------------- consciousness
+    def _avpu_matches(self, letter: str, pattern: str) -> list[re.Match[str]]:
+        """``re.finditer(pattern, text)``; for C/V/P/U only around their keywords (every match
+        contains one and is shorter than :data:`_AVPU_REACH`), so a long note is not scanned
+        at every position by a pattern that opens with ``\b``."""
+        text, lower = self.text, self.lower
+        flags = re.IGNORECASE if letter != "A" else 0
+        keywords = _AVPU_KEYWORDS.get(letter)
+        if keywords is None or len(lower) != len(text) or len(text) < 4 * _AVPU_REACH:
+            return list(re.finditer(pattern, text, flags))
+        spans: list[tuple[int, int]] = []
+        for kw in keywords:
+            i = lower.find(kw)
+            while i >= 0:
+                spans.append((max(0, i - _AVPU_REACH), min(len(text), i + len(kw) + _AVPU_REACH)))
+                i = lower.find(kw, i + 1)
+        spans.sort()
+        regex = re.compile(pattern, flags)
+        found: list[re.Match[str]] = []
+        start = end = -1
+        for a, b in [*spans, (len(text) + 1, len(text) + 1)]:
+            if a <= end:
+                end = max(end, b)
+                continue
+            if end > start >= 0:
+                found.extend(regex.finditer(text, start, end))
+            start, end = a, b
+        return found
+
     def consciousness(self) -> None:
         text = self.text
         for letter, pattern in _AVPU:
-            for m in re.finditer(pattern, text, re.IGNORECASE if letter != "A" else 0):
+            if not _AVPU_GATES[letter](text, self.lower):
+                continue
+            for m in self._avpu_matches(letter, pattern):
                 if letter == "A" and not re.match(r"[Aa]", m.group(0)):
                     continue
                 if _NEGATED.search(text[max(0, m.start() - 40) : m.start()]):
@@ -477,7 +539,7 @@ class _Vitals:
     # -------------------------------------------------------------- unlabelled values
     def imperial_height(self) -> None:
         text = self.text
-        for m in _IMPERIAL_HEIGHT.finditer(text):
+        for m in self._at_numbers(_IMPERIAL_HEIGHT):
             if _overlaps(self.spans, m.start(), m.end()):
                 continue
             around = text[max(0, m.start() - 40) : m.end() + 25]
@@ -502,10 +564,35 @@ class _Vitals:
                 )
             )
 
+    def _at_numbers(self, regex: re.Pattern[str]) -> list[re.Match[str]]:
+        """``regex.finditer(text)`` for a pattern whose matches start a digit run."""
+        found: list[re.Match[str]] = []
+        last_end = 0
+        for pos in self.number_starts():
+            if pos < last_end:
+                continue
+            m = regex.match(self.text, pos)
+            if m is not None:
+                found.append(m)
+                last_end = m.end()
+        return found
+
     def unlabelled(self) -> None:
         text = self.text
+        starts = self.number_starts()
+        if not starts:
+            return
         for name, regex in _BARE_RULES:
-            for m in regex.finditer(text):
+            # every match starts a digit run (each pattern opens with (?<![\d.,/])\d):
+            # matching at those positions only is the same as finditer, many times faster
+            last_end = 0
+            for pos in starts:
+                if pos < last_end:
+                    continue
+                m = regex.match(text, pos)
+                if m is None:
+                    continue
+                last_end = m.end()
                 if _overlaps(self.spans, m.start(), m.end()):
                     continue
                 if name == "weight" and (
