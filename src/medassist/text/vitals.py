@@ -409,7 +409,7 @@ class _Vitals:
         unit = "mmHg" if pair.group("u") else None
         written = pair.group("u").strip() if pair.group("u") else None
         end = pair.end("u") if pair.group("u") else pair.end("d")
-        weak = weak or unit is None
+        # a labelled pair ('BP 500/300') is kept even when implausible: it is flagged, not dropped
         made = []
         for name, value in (("sbp", s), ("dbp", d)):
             cand = Candidate(
