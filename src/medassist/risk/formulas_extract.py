@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from medassist.risk.base import Evidence, Fact
 from medassist.risk.facts import _rx, finditer_literal, has_digit, may_match
 from medassist.risk.units import to_canonical
+from medassist.text.number_words import word_number
 
 if TYPE_CHECKING:  # pragma: no cover
     from medassist.risk.facts import NoteFacts
@@ -391,35 +392,6 @@ def _respectively(text: str, key: str) -> tuple[int, Fact] | None:
     return None
 
 
-_WORD_NUMBERS = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "seventeen": 17,
-    "eighteen": 18,
-    "nineteen": 19,
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    "sixty": 60,
-    "seventy": 70,
-    "eighty": 80,
-    "ninety": 90,
-}
 _WORD_AGE_RE = re.compile(
     r"\b(?P<tens>twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)?[-\s]?"
     r"(?P<units>one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
@@ -436,10 +408,8 @@ def word_age(text: str) -> Fact | None:
         tens, units = m.group("tens"), m.group("units")
         if not tens and not units:
             continue
-        value = _WORD_NUMBERS.get((tens or "").lower(), 0) + _WORD_NUMBERS.get(
-            (units or "").lower(), 0
-        )
-        return _fact(text, m.start(), m.end(), float(value))
+        value = word_number(f"{tens or ''} {units or ''}")
+        return _fact(text, m.start(), m.end(), value)
     return None
 
 

@@ -16,6 +16,7 @@ from itertools import accumulate
 
 from medassist.errors import InputError
 from medassist.schemas.text import Demographics
+from medassist.text.number_words import ONES, TENS, word_number
 
 __all__ = ["extract_demographics"]
 
@@ -31,37 +32,7 @@ _UNITS = {
     "d": 1 / 365,
 }
 
-_ONES = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "seventeen": 17,
-    "eighteen": 18,
-    "nineteen": 19,
-}
-_TENS = {
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    "sixty": 60,
-    "seventy": 70,
-    "eighty": 80,
-    "ninety": 90,
-}
+_ONES, _TENS = ONES, TENS
 _WORD_NUM = (
     r"(?:(?:"
     + "|".join(_TENS)
@@ -148,19 +119,7 @@ _FEMALE_ONLY = re.compile(
 )
 
 
-def _word_number(text: str) -> float:
-    t = text.lower().replace("-", " ").split()
-    if t and t[0].replace(".", "", 1).isdigit():
-        return float(t[0])
-    total = 0
-    for word in t:
-        if word in _TENS:
-            total += _TENS[word]
-        elif word in _ONES:
-            total += _ONES[word]
-        elif word == "hundred":
-            total = max(total, 1) * 100
-    return float(total)
+_word_number = word_number
 
 
 def _unit_factor(unit: str | None) -> float:
