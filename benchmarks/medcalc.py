@@ -399,7 +399,7 @@ def _fix_choice(name: str, raw: Any, choices: list[str] | None) -> Any:
     table = CHOICE_FIX.get(name)
     text = str(raw).strip().lower()
     if table:
-        for key, out in table.items():
+        for key, out in sorted(table.items(), key=lambda kv: -len(kv[0])):  # most specific first
             if text.startswith(key) or key in text:
                 return out
     if isinstance(raw, bool) and name == "diabetes" and choices:

@@ -17,6 +17,7 @@ from medassist.risk.facts import NoteFacts
 
 __all__ = [
     "unhedged_condition",
+    "in_negated_list",
     "hypertension_history",
     "heart_history",
     "HEART_HISTORY_LEVELS",
@@ -62,6 +63,24 @@ _REACTIVE_POST = re.compile(
     re.I,
 )
 _SENT_BREAK = re.compile(r"[.!?;\n]")
+#: a negation that heads a coordinated list ("denies any past medical history of congestive
+#: heart failure, renal disease, cerebrovascular disease, liver disease, or neoplastic disease")
+_LIST_NEG_CUE = re.compile(
+    r"\b(?:den(?:y|ies|ied|ying)|no|negative for|without|free of|absence of|nor)\b", re.I
+)
+#: words that end a negated list: a verb, a contrast, a new subject or a relative clause
+_LIST_STOP = re.compile(
+    r"\b(?:but|however|though|although|yet|except|apart|aside|other than|whereas|while|which|who"
+    r"|whom|the|his|her|their|this|these|that|patient|patient's|he|she|they|it|has|have|had|is"
+    r"|was|are|were|be|been|being|present\w{0,3}|report\w{0,3}|with|due|because|after|since|now"
+    r"|currently|then|develop\w{0,3}|diagnos\w{0,5}|underw\w{0,3}|start\w{0,3}|show\w{0,2}"
+    r"|reveal\w{0,3}|noted|found|takes?|taking|on|positive|significant)\b",
+    re.I,
+)
+#: the mention is a later item of a list: right after a comma or a coordinating conjunction
+_LIST_ITEM_PRE = re.compile(r"(?:,|\b(?:or|and|nor))\s{1,3}(?:(?:any|a|an)\s{1,3})?$", re.I)
+_LIST_WINDOW = 300
+_LIST_MAX_WORDS = 45
 _HEDGE_WINDOW = 140
 _MAX_RETRIES = 6
 
@@ -91,12 +110,35 @@ def is_hedged(text: str, start: int, end: int | None = None) -> bool:
     return end is not None and bool(_HEDGE_POST.search(text[end : end + 60]))
 
 
+def in_negated_list(text: str, start: int) -> bool:
+    """Whether the mention at ``start`` is a later item of a list headed by a negation in the
+    same sentence, reached through list items only (words, commas, and/or): the negation
+    covers every item however long the list is."""
+    pre = text[max(0, start - _LIST_WINDOW) : start]
+    if not _LIST_ITEM_PRE.search(pre[-12:]):
+        return False
+    breaks = list(_SENT_BREAK.finditer(pre))
+    if breaks:
+        pre = pre[breaks[-1].end() :]
+    elif start > _LIST_WINDOW:
+        return False  # the sentence starts beyond the window: not a short list
+    cues = list(_LIST_NEG_CUE.finditer(pre))
+    if not cues:
+        return False
+    span = pre[cues[-1].end() :]
+    return len(span.split()) <= _LIST_MAX_WORDS and not _LIST_STOP.search(span)
+
+
 def unhedged_condition(
-    facts: NoteFacts, *names: str, post: re.Pattern[str] | None = None
+    facts: NoteFacts,
+    *names: str,
+    post: re.Pattern[str] | None = None,
+    lists: bool = False,
 ) -> Fact | None:
     """``facts.condition(*names)``, skipping affirmed mentions that are only a fear or an
-    exclusion ("alleviating any fear of liver disease"); such a mention reads as negated."""
-    key = ("score_cues.unhedged", names, post.pattern if post is not None else None)
+    exclusion ("alleviating any fear of liver disease"); such a mention reads as negated.
+    With ``lists``, a mention deep in a negated list (:func:`in_negated_list`) is negated too."""
+    key = ("score_cues.unhedged", names, post.pattern if post is not None else None, lists)
     memo = _memo_of(facts)
     if key in memo:
         return memo[key]
@@ -110,13 +152,14 @@ def unhedged_condition(
         ev = found.evidence
         if ev.start is None or ev.end is None:
             break
-        if not is_hedged(text, ev.start, ev.end) and not (
-            post is not None and post.search(text[ev.end : ev.end + 90])
+        if (
+            not is_hedged(text, ev.start, ev.end)
+            and not (post is not None and post.search(text[ev.end : ev.end + 90]))
+            and not (lists and in_negated_list(text, ev.start))
         ):
             break
-        negated = negated or Fact(
-            value=False, evidence=ev.model_copy(update={"note": "only feared or excluded"})
-        )
+        why = "only feared or excluded" if is_hedged(text, ev.start, ev.end) else "negated"
+        negated = negated or Fact(value=False, evidence=ev.model_copy(update={"note": why}))
         # mask the hedged mention (same length: later spans stay valid) and look again
         text = text[: ev.start] + " " * (ev.end - ev.start) + text[ev.end :]
         view = NoteFacts(text)

@@ -25,14 +25,69 @@ def _opt(comps: list[Component], name: str, value: Any, points: float) -> None:
     comps.append(c)
 
 
-def _vasopressor(facts: NoteFacts, pattern: str) -> Fact | None:
+#: vasopressor names in writing order (norepinephrine first, so "norEPINEPHrine" is one name)
+_PRESSOR_NAME = re.compile(
+    r"\b(?:nor(?:epinephrine|adrenaline)|levophed|epinephrine|adrenaline|dopamine|dobutamine"
+    r"|vasopressin|phenylephrine)\b",
+    re.I,
+)
+_PRESSOR_CANON = {
+    "noradrenaline": "norepinephrine",
+    "levophed": "norepinephrine",
+    "adrenaline": "epinephrine",
+}
+_PRESSOR_DOSE = re.compile(
+    r"(\d{1,3}(?:\.\d{1,3})?)\s{0,2}(?:mcg|µg|μg|ug)\s{0,2}/\s{0,2}kg\s{0,2}/\s{0,2}min", re.I
+)
+_CLAUSE_END = re.compile(r"[.;](?:\s|$)")
+_RESPECTIVELY_WINDOW = 300
+
+
+def _respective_dose(text: str, start: int, drug: str) -> float | None:
+    """The dose paired with ``drug`` in "A and B at x and y mcg/kg/min respectively": names
+    and doses of the sentence up to 'respectively', matched by order."""
+    tail = text[start : start + _RESPECTIVELY_WINDOW]
+    i = tail.lower().find("respectively")
+    if i == -1 or _CLAUSE_END.search(tail, 0, i):
+        return None
+    head = text[max(0, start - _RESPECTIVELY_WINDOW) : start]
+    ends = list(_CLAUSE_END.finditer(head))
+    seg = (head[ends[-1].end() :] if ends else head) + tail[:i]
+    names = [m.group(0).lower() for m in _PRESSOR_NAME.finditer(seg)]
+    names = [_PRESSOR_CANON.get(n, n) for n in names]
+    doses = [float(m.group(1)) for m in _PRESSOR_DOSE.finditer(seg)]
+    if len(names) < 2 or len(names) != len(doses) or names.count(drug) != 1:
+        return None
+    return doses[names.index(drug)]
+
+
+def _vasopressor(facts: NoteFacts, pattern: str, drug: str) -> Fact | None:
     f = facts.find(
         rf"\b(?:{pattern})\b[^.;]{{0,40}}?(\d+(?:\.\d+)?)\s*(?:mcg|µg|μg|ug)\s*/\s*kg\s*/\s*min"
     )
     if f is None:
         return None
+    if f.evidence.start is not None:
+        dose = _respective_dose(facts.text, f.evidence.start, drug)
+        if dose is not None:
+            return val(f, dose, note=f"{drug} {fmt(dose)} mcg/kg/min (doses listed 'respectively')")
     m = re.findall(r"(\d+(?:\.\d+)?)\s*(?:mcg|µg|μg|ug)", f.value)
     return val(f, float(m[-1])) if m else None
+
+
+#: the value written before the name: "at 2.3 mg/dL, his bilirubin level has spiked"
+_BILI_VALUE_FIRST = (
+    r"\b(\d{1,2}(?:\.\d{1,2})?) ?mg/dl,? (?:(?:his|her|the|a|serum|total|plasma) ){0,3}"
+    r"(?:total )?bilirubin\b"
+)
+
+
+def _bilirubin_value_first(facts: NoteFacts) -> Fact | None:
+    f = facts.find(_BILI_VALUE_FIRST)
+    if f is None:
+        return None
+    m = re.match(r"\d{1,2}(?:\.\d{1,2})?", f.value)
+    return val(f, float(m.group(0))) if m else None
 
 
 @register
@@ -89,6 +144,8 @@ class Sofa(Calculator):
         out: dict[str, Fact] = {}
         for k in ("pao2", "fio2", "platelets", "gcs", "bilirubin", "creatinine"):
             put(out, k, facts.measurement(k))
+        if "bilirubin" not in out:
+            put(out, "bilirubin", _bilirubin_value_first(facts))
         if "fio2" not in out:
             ra = facts.find(r"\broom air\b")
             if ra is not None:
@@ -109,10 +166,14 @@ class Sofa(Calculator):
                 facts.condition("CPAP", "continuous positive airway pressure", "BiPAP"),
             ),
         )
-        put(out, "dopamine", _vasopressor(facts, "dopamine"))
-        put(out, "dobutamine", _vasopressor(facts, "dobutamine"))
-        put(out, "epinephrine", _vasopressor(facts, "epinephrine|adrenaline"))
-        put(out, "norepinephrine", _vasopressor(facts, "norepinephrine|noradrenaline|levophed"))
+        put(out, "dopamine", _vasopressor(facts, "dopamine", "dopamine"))
+        put(out, "dobutamine", _vasopressor(facts, "dobutamine", "dobutamine"))
+        put(out, "epinephrine", _vasopressor(facts, "epinephrine|adrenaline", "epinephrine"))
+        put(
+            out,
+            "norepinephrine",
+            _vasopressor(facts, "norepinephrine|noradrenaline|levophed", "norepinephrine"),
+        )
         uo = facts.find(
             r"urine output[^.]{0,30}?(\d+(?:\.\d+)?)\s*(?:mL|ml|cc)(?:/day|/24 ?h| per day| in 24 hours| over 24 hours)?"
         )
@@ -254,6 +315,39 @@ def _any_true(*facts: Fact | None) -> Fact | None:
     return present[0] if present else None
 
 
+#: any mention of chronic kidney disease (affirmed or not) blocks reading renal impairment as acute
+_CHRONIC_RENAL = (
+    r"\bchronic (?:renal|kidney)\b|\bCKD\b|\bESRD\b|\bend[- ]stage (?:renal|kidney)\b"
+    r"|\b(?:h(?:a)?emo|peritoneal )?dialysis\b|\bkidney transplant|\brenal transplant"
+)
+
+
+def _acute_renal_failure(facts: NoteFacts) -> Fact | None:
+    """Acute renal failure named, or renal impairment reported on this admission ("creatinine
+    4.58 mg/dL, indicating impaired renal function") in a note that documents no chronic
+    kidney disease: without a chronic cause, newly impaired renal function in an acutely ill
+    patient is read as acute (Knaus 1985 doubles the creatinine points for it)."""
+    named = facts.condition(
+        "acute renal failure",
+        "acute kidney injury",
+        "AKI",
+        "ARF",
+        "acute renal injury",
+        r"acute (?:renal|kidney) (?:dysfunction|impairment|insufficiency)",
+    )
+    if named is not None:
+        return named
+    impaired = facts.condition(
+        r"(?:impaired|reduced|decreased|worsening|deteriorating|declining) (?:renal|kidney) function",
+        r"(?:renal|kidney) (?:impairment|dysfunction)",
+    )
+    if impaired is None or not impaired.value:
+        return None
+    if facts.find(_CHRONIC_RENAL) is not None:
+        return None
+    return val(impaired, True, note="renal impairment with no chronic kidney disease documented")
+
+
 _SURGERY = ["nonoperative", "emergency postoperative", "elective postoperative"]
 
 
@@ -350,18 +444,7 @@ class Apache2(Calculator):
             ra = facts.find(r"\broom air\b")
             if ra is not None:
                 out["fio2"] = val(ra, 21.0)  # type: ignore[assignment]
-        put(
-            out,
-            "acute_renal_failure",
-            facts.condition(
-                "acute renal failure",
-                "acute kidney injury",
-                "AKI",
-                "ARF",
-                "acute renal injury",
-                r"acute (?:renal|kidney) (?:dysfunction|impairment|insufficiency)",
-            ),
-        )
+        put(out, "acute_renal_failure", _acute_renal_failure(facts))
         put(
             out,
             "chronic_organ_insufficiency",

@@ -6,8 +6,20 @@ from typing import Any
 
 from medassist.risk.base import Band, Calculator, Component, Evidence, Fact, ScoreResult, register
 from medassist.risk.facts import NoteFacts
+from medassist.risk.score_cues import unhedged_condition
 from medassist.risk.scores_acute import consciousness_fact
-from medassist.risk.scoring import criterion, cue, finish, fmt, item, number, put, sex_input, val
+from medassist.risk.scoring import (
+    _cues,
+    criterion,
+    cue,
+    finish,
+    fmt,
+    item,
+    number,
+    put,
+    sex_input,
+    val,
+)
 
 __all__ = ["Curb65", "CentorMcIsaac", "FeverPain", "Psi"]
 
@@ -15,6 +27,25 @@ __all__ = ["Curb65", "CentorMcIsaac", "FeverPain", "Psi"]
 def _confusion(facts: NoteFacts) -> Fact | None:
     c = consciousness_fact(facts)
     return val(c, c.value != "alert") if c is not None else None
+
+
+#: an explicit statement that mental status is unaltered now ("has no change in her mental
+#: status at present", "mental status is at baseline")
+_MENTAL_STATUS_NORMAL = (
+    r"\bno (?:acute )?(?:change|changes|alteration) in (?:his |her |their |the patient's )?mental status"
+    r"|\bmental status (?:is |was |remains |remained )?(?:normal|intact|unchanged|at (?:her |his )?baseline)\b"
+)
+
+
+def _mental_status(facts: NoteFacts) -> Fact | None:
+    """PSI altered mental status: the consciousness cue, unless the note states the mental
+    status is unaltered at presentation and no GCS below 15 is reported."""
+    c = _confusion(facts)
+    if c is not None and c.value and facts.measurement("gcs") is None:
+        normal = facts.find(_MENTAL_STATUS_NORMAL)
+        if normal is not None:
+            return val(normal, False, note="mental status stated unaltered at presentation")
+    return c
 
 
 @register
@@ -294,12 +325,15 @@ class Psi(Calculator):
         ):
             put(out, k, facts.measurement(k))
         put(out, "nursing_home", cue(facts, "nursing_home"))
-        put(out, "neoplastic_disease", cue(facts, "cancer"))
-        put(out, "liver_disease", cue(facts, "liver_disease"))
-        put(out, "chf", cue(facts, "chf"))
-        put(out, "cerebrovascular_disease", cue(facts, "cerebrovascular"))
-        put(out, "renal_disease", cue(facts, "renal_disease"))
-        put(out, "altered_mental_status", _confusion(facts))
+        for name, key in (
+            ("neoplastic_disease", "cancer"),
+            ("liver_disease", "liver_disease"),
+            ("chf", "chf"),
+            ("cerebrovascular_disease", "cerebrovascular"),
+            ("renal_disease", "renal_disease"),
+        ):  # comorbidities are often denied in one long list
+            put(out, name, unhedged_condition(facts, *_cues()[key], lists=True))
+        put(out, "altered_mental_status", _mental_status(facts))
         put(out, "pleural_effusion", cue(facts, "pleural_effusion"))
         return out
 

@@ -451,12 +451,31 @@ _LAB_NORMAL = (
     r"(?:is|was|were|are|came back|returned) (?:normal|negative|within normal|wild[- ]type|not detected|unremarkable))"
 )
 
+#: a completed operation: "after a bowel resection", "admitted following ... thromboembolism
+#: removal", "underwent ... repair"; not a minor one, not one dated months or years back
+#: ("status post" is left out: it mostly heads remote surgical history)
+_DONE_SURGERY = (
+    r"(?:after|following|underwent|undergone) (?:an? |the |his |her )?"
+    r"(?:(?!(?:minor|risks?)\b)[\w-]{1,30} ){0,4}?(?:surgery|operation|resection|laparotomy|thoracotomy"
+    r"|craniotomy|\w{2,20}ectomy|arthroplasty|bypass|transplant\w{0,6}|repair|fixation"
+    r"|(?:joint|hip|knee|shoulder|valve) replacement"
+    r"|(?:surgical|operative|thromb\w{0,12}|embol\w{0,8}|clot|tumou?r|mass|cyst) removal)\b"
+    r"(?![^.;]{0,40}\b(?:(?:years?|months?) (?:ago|earlier|before|prior)|in (?:19|20)\d\d"
+    r"|\d{1,2}/\d{1,2}/\d{2,4}))"
+)
+
 _CAPRINI_ITEMS: list[tuple[str, str, int, tuple[str, ...]]] = [
     (
         "recent_major_surgery",
         "Major surgery in the last month",
         1,
-        (r"(?:major )?surgery (?:\d+|two|three) weeks? ago",),
+        (
+            r"(?:major )?surgery (?:\d+|two|three) weeks? ago",
+            # an operation the patient has already had ("confined to bed after a bowel
+            # resection", "admitted following ... thromboembolism removal"), unless minor or
+            # dated months/years back
+            _DONE_SURGERY,
+        ),
     ),
     (
         "recent_chf",
@@ -592,7 +611,17 @@ _CAPRINI_ITEMS: list[tuple[str, str, int, tuple[str, ...]]] = [
         "acute_mi",
         "Acute myocardial infarction",
         1,
-        ("acute myocardial infarction", "STEMI", "NSTEMI", "acute MI"),
+        # MDCalc's Caprini form lists acute MI under "other present and past history": a
+        # documented (past) myocardial infarction counts; the bare abbreviation only in capitals
+        (
+            "acute myocardial infarction",
+            "STEMI",
+            "NSTEMI",
+            "acute MI",
+            "myocardial infarction",
+            "heart attack",
+            r"MI(?<=(?-i:MI))",
+        ),
     ),
     ("copd", "COPD", 1, ("COPD", "chronic obstructive pulmonary disease", "emphysema")),
     (
