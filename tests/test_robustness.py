@@ -66,7 +66,17 @@ def test_any_bytes_as_image_fail_cleanly(data):
         "\n" * 100_000,
         "HISTORY OF PRESENT ILLNESS:," * 2_000,
     ],
-    ids=["words", "numbers", "negations", "bp-chain", "parens", "units", "long-number", "newlines", "headers"],
+    ids=[
+        "words",
+        "numbers",
+        "negations",
+        "bp-chain",
+        "parens",
+        "units",
+        "long-number",
+        "newlines",
+        "headers",
+    ],
 )
 def test_pathological_notes_do_not_hang(text):
     report = _finishes(lambda: medassist.analyze_text(text))
@@ -79,7 +89,9 @@ def test_over_limit_note_is_refused_with_a_clear_message(monkeypatch):
 
 
 def test_absurd_vitals_are_flagged_not_trusted():
-    report = medassist.analyze_text("HR 900, BP 500/300, RR 150, T 200 F, SpO2 140%. Patient is comfortable.")
+    report = medassist.analyze_text(
+        "HR 900, BP 500/300, RR 150, T 200 F, SpO2 140%. Patient is comfortable."
+    )
     implausible = {m.name for m in report.vitals if not m.plausible}
     assert {"heart_rate", "sbp", "respiratory_rate", "spo2"} <= implausible
     assert any(f.layer == "clinical_validation" for f in report.safety.findings)

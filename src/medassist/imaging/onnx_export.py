@@ -144,7 +144,8 @@ def select_fp32_nodes(
     graph = onnx.load(str(src), load_external_data=False).graph
     weights = {i.name: int(np.prod(i.dims)) for i in graph.initializer}
     cost = {
-        n.name: 3 * max((weights[x] for x in n.input if x in weights), default=0)  # FP32 - INT8 bytes
+        n.name: 3
+        * max((weights[x] for x in n.input if x in weights), default=0)  # FP32 - INT8 bytes
         for n in graph.node
         if n.op_type in op_types and any(x in weights for x in n.input)
     }

@@ -20,7 +20,14 @@ __all__ = [
 ]
 
 QualityIssueCode = Literal[
-    "underexposed", "overexposed", "low_contrast", "blurry", "noisy", "low_resolution", "blank", "clipped"
+    "underexposed",
+    "overexposed",
+    "low_contrast",
+    "blurry",
+    "noisy",
+    "low_resolution",
+    "blank",
+    "clipped",
 ]
 
 
