@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -140,15 +141,6 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-@lru_cache(maxsize=1)
-def _drug_finder():  # type: ignore[no-untyped-def]
-    try:
-        from drug_named_entity_recognition import find_drugs
-    except ImportError:  # pragma: no cover - a declared dependency
-        return None
-    return find_drugs
-
-
 # words the drug lexicon knows but that are far more often plain English in notes
 _NOT_DRUGS = frozenset(
     {"today", "said", "date", "plan", "free", "flow", "duration", "ace", "care", "cold",
@@ -158,21 +150,31 @@ _NOT_DRUGS = frozenset(
 )  # fmt: skip
 
 
-def _find_drugs(words: list[str]) -> list[tuple[int, int, str]]:
-    find = _drug_finder()
-    if find is None or not words:
+def _find_drugs(
+    text: str, toks: list[tuple[int, int, str]], found: list[tuple[int, int, str]]
+) -> list[tuple[int, int, str]]:
+    """Drug mentions of a sentence as (first token, end token exclusive, generic name).
+
+    ``found``: the text engine's drug mentions of the whole text as (start, end, name),
+    sorted — one recognizer for grounding and extraction (e.g. ASA = aspirin).
+    """
+    if not toks:
         return []
-    try:
-        hits = find(words, is_ignore_case=True)
-    except Exception:  # noqa: BLE001 - a lexicon failure must not break the safety layer
-        return []
+    s0, s1 = toks[0][0], toks[-1][1]
+    starts = [t[0] for t in toks]
     out = []
-    for data, i, j in hits:
-        name = str(data.get("name", "")).lower()
-        surface = " ".join(words[i : j + 1]).lower() if j >= i else words[i].lower()
-        if not name or surface in _NOT_DRUGS or name in _NOT_DRUGS or len(surface) < 3:
+    for a, b, preferred in found[bisect_left(found, (s0, -1, "")) :]:
+        if a >= s1:
+            break
+        if b > s1:
             continue
-        out.append((i, max(i + 1, j), name))
+        i = max(0, bisect_right(starts, a) - 1)
+        j = max(i + 1, bisect_left(starts, b))
+        surface = text[a:b].lower()
+        name = preferred.lower()
+        if surface in _NOT_DRUGS or name in _NOT_DRUGS or len(surface) < 3:
+            continue
+        out.append((i, j, name))
     return out
 
 
@@ -183,11 +185,14 @@ def analyse(text: str) -> TextAnalysisView:
 
 @lru_cache(maxsize=64)
 def _analyse_cached(text: str) -> TextAnalysisView:
+    from medassist.text.drugs import find_drug_mentions
+
     lex = lexicon()
     sentences = split_sentences(text)
     mentions: list[Mention] = []
     drug_spans: list[tuple[int, int, str]] = []
     family_lines = _family_section_ranges(text)
+    found = sorted((e.start, e.end, e.preferred) for e in find_drug_mentions(text))
     for si, (s0, s1) in enumerate(sentences):
         toks = [(m.start() + s0, m.end() + s0, m.group(0)) for m in _WORD.finditer(text[s0:s1])]
         if not toks:
@@ -195,7 +200,7 @@ def _analyse_cached(text: str) -> TextAnalysisView:
         lows = [t[2].lower() for t in toks]
         neg = _negation_flags(text, toks, lows, lex)
         fam = _family_flags(text, toks, lows, lex, family_lines)
-        drugs = {i: (j, name) for i, j, name in _find_drugs([t[2] for t in toks])}
+        drugs = {i: (j, name) for i, j, name in _find_drugs(text, toks, found)}
         i = 0
         while i < len(toks):
             if i in drugs:
