@@ -66,3 +66,23 @@ def test_reports_refuse_incomplete_safety(layers):
     result = run_score_pipeline("bmi", inputs={"weight": 70, "height": 175}).result
     with pytest.raises(pydantic.ValidationError, match="safety layer"):
         ScoreReport(result=result, safety=section)
+
+
+def test_scores_inside_a_text_report_pass_the_score_layers():
+    from medassist.safety import enforce_non_diagnostic
+
+    report = medassist.analyze_text("DKA. Na 130, Cl 90, HCO3 10, albumin 4.0, glucose 500 mg/dL.")
+    assert report.scores
+    for score in report.scores:
+        for text in (score.band, score.interpretation):
+            if text:
+                assert enforce_non_diagnostic(text).text == text, text
+        for comp in score.components:
+            for ev in comp.evidence:
+                if ev.source == "note":
+                    assert ev.text is not None and ev.start is not None and ev.end is not None
+
+
+def test_a_calculator_bug_does_not_sink_the_report():
+    report = medassist.analyze_text("Pain: oxycodone 10 mg every 0 hours, then q0h.")
+    _assert_safe(report)

@@ -151,3 +151,22 @@ def test_image_pipeline_with_encoder_gives_reviewable_observations(tmp_path):
         report.embedding is not None and abs(float(np.linalg.norm(report.embedding)) - 1.0) < 1e-4
     )
     assert report.safety.audit is not None and report.encoder in report.safety.audit.model_ids
+
+
+@pytest.mark.parametrize("window", [("a", "b"), (40,), (40, 0), (float("nan"), 400)], ids=str)
+def test_bad_window_is_an_input_error(window):
+    from pydicom.data import get_testdata_file
+
+    import medassist
+    from medassist.errors import InputError
+
+    with pytest.raises(InputError, match="window"):
+        medassist.analyze_image(get_testdata_file("CT_small.dcm"), window=window)
+
+
+def test_unreadable_image_path_is_an_input_error():
+    import medassist
+    from medassist.errors import InputError
+
+    with pytest.raises(InputError):
+        medassist.analyze_image("x" * 5000)

@@ -32,6 +32,15 @@ def create_app() -> FastAPI:
         _log.info("request failed code=%s status=%d", exc.code, exc.http_status)
         return JSONResponse(status_code=exc.http_status, content=exc.to_dict())
 
+    @app.exception_handler(Exception)
+    async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
+        # a bug: report it without a traceback or any input text
+        _log.error("internal error %s on %s", type(exc).__name__, request.url.path)
+        return JSONResponse(
+            status_code=500,
+            content={"error": "internal_error", "message": "internal error; please report it"},
+        )
+
     @app.get("/health", tags=["meta"])
     async def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}

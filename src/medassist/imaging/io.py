@@ -50,6 +50,8 @@ def read_source(source: Any, *, max_bytes: int | None = None) -> bytes:
             raise InputError(f"not a regular file: {path.name}") from exc
         except PermissionError as exc:
             raise InputError(f"image file not readable: {path.name}") from exc
+        except OSError as exc:  # name too long, I/O error, loops: say so without a traceback
+            raise InputError(f"cannot read image file {path.name[:80]}: {exc.strerror}") from None
     elif hasattr(source, "read"):
         data = source.read(limit + 1)
         if isinstance(data, str):

@@ -4,7 +4,7 @@ Checks (fixed vocabulary): ``blank``, ``underexposed``, ``overexposed``, ``low_c
 ``blurry``, ``noisy``, ``low_resolution``, ``clipped``. Each issue carries its metric value,
 the threshold it crossed and a plain-language explanation. The thresholds were calibrated on
 pydicom's bundled real images and synthetic degradations of them: see ``CALIBRATION.md``
-next to this module (re-run with ``python -m medassist.imaging.calibration``).
+next to this module (re-run with ``python -m medassist.imaging.quality_calibration``).
 
 Grade: ``poor`` when the image is blank, under/over-exposed or blurry, or has three or more
 issues; ``acceptable`` with any other issue; ``good`` with none.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["WINDOW_PRESETS", "preset_window", "window_linear"]
+__all__ = ["WINDOW_PRESETS", "preset_window", "validate_window", "window_linear"]
 
 #: (modality, body part or "*") -> (centre, width), in modality units (HU for CT).
 #: Usual radiology display presets (soft tissue, brain, lung, bone).
@@ -45,3 +45,20 @@ def window_linear(
         return np.clip((x - lo) / width, 0.0, 1.0).astype(np.float32)
     lo = centre - 0.5 - (width - 1) / 2
     return np.clip((x - lo) / (width - 1), 0.0, 1.0).astype(np.float32)
+
+
+def validate_window(window: object) -> tuple[float, float] | None:
+    """A caller's (centre, width): two finite numbers, width > 0; InputError otherwise."""
+    import math
+
+    from medassist.errors import InputError
+
+    if window is None:
+        return None
+    try:
+        centre, width = (float(v) for v in window)  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        raise InputError("window must be two numbers: (centre, width)") from None
+    if not (math.isfinite(centre) and math.isfinite(width)) or width <= 0:
+        raise InputError("window needs a finite centre and a finite width > 0", width=str(width))
+    return centre, width

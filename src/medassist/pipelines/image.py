@@ -41,6 +41,9 @@ def run_image_pipeline(
     """
     from medassist import safety
     from medassist.imaging.io import load_image
+    from medassist.imaging.window import validate_window
+
+    window = validate_window(window)
     from medassist.imaging.quality import assess_loaded
 
     timings: dict[str, float] = {}

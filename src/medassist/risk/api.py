@@ -359,6 +359,9 @@ def score_analysis(text: str, extraction: TextExtraction) -> list[ScoreResult]:
         except CalculatorError as exc:
             _log.debug("calculator %s skipped: %s", cid, exc.code)
             continue
+        except Exception as exc:  # noqa: BLE001 - one calculator's bug must not sink the report
+            _log.warning("calculator %s failed (%s); skipped", cid, type(exc).__name__)
+            continue
         if result.value is None and not (calc.partial_ok and result.components):
             continue
         results.append((calc.relevance, cid, result))

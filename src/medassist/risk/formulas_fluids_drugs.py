@@ -179,7 +179,7 @@ _FREQ_PATTERNS: list[tuple[re.Pattern[str], Any]] = [
         lambda m: float(_WORD_TIMES[m.group(1).lower()]),
     ),
     (
-        re.compile(r"\b(?:q|every)\s*(\d+)\s*(?:h|hrs?|hours?)\b", re.I),
+        re.compile(r"\b(?:q|every)\s*([1-9]\d{0,2})\s*(?:h|hrs?|hours?)\b", re.I),
         lambda m: 24 / float(m.group(1)),
     ),
     (re.compile(r"\b(?:bid|b\.i\.d\.?)(?!\w)", re.I), lambda m: 2.0),

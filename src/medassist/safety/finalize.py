@@ -28,6 +28,7 @@ from medassist.safety.output import (
     image_confidences,
     item_confidences,
 )
+from medassist.safety.scores import gate_score_result
 from medassist.schemas.common import Notice, Severity
 from medassist.schemas.imaging import ImageAnalysis, ImageExtraction
 from medassist.schemas.safety import Finding, SafetySection
@@ -190,6 +191,12 @@ def finalize_text_report(
     summary, summary_findings, grounding = _safe_summary(guarded, extraction)
     layer_ms["safety_grounding_non_diagnostic"] = (time.perf_counter() - t) * 1000
     findings.extend(summary_findings)
+
+    t = time.perf_counter()
+    for score in extraction.scores:  # every score passes the same layers as a single score
+        score_findings, _ = gate_score_result(score, guarded.text)
+        findings.extend(score_findings)
+    layer_ms["safety_scores"] = (time.perf_counter() - t) * 1000
 
     t = time.perf_counter()
     validation = validate_extraction(guarded.text, extraction)

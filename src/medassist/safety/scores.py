@@ -19,7 +19,7 @@ from medassist.schemas.common import Notice, Severity, Span
 from medassist.schemas.safety import Finding, SafetySection
 from medassist.schemas.scores import ScoreReport
 
-__all__ = ["finalize_score_report"]
+__all__ = ["finalize_score_report", "gate_score_result"]
 
 
 def _ground_evidence(result: ScoreResult, source: str | None) -> list[Finding]:
@@ -55,13 +55,17 @@ def _ground_evidence(result: ScoreResult, source: str | None) -> list[Finding]:
     return findings
 
 
-def finalize_score_report(
-    result: ScoreResult, *, guarded: GuardedText | None, timings: dict[str, float]
-) -> ScoreReport:
-    t0 = time.perf_counter()
-    findings: list[Finding] = list(guarded.findings) if guarded else []
-    notices: list[Notice] = list(guarded.notices) if guarded else []
-    findings.extend(_ground_evidence(result, guarded.text if guarded else None))
+def gate_score_result(
+    result: ScoreResult, source: str | None
+) -> tuple[list[Finding], list[Notice]]:
+    """Layers 2-4 over one calculator result, in place: evidence grounded in ``source``,
+    band and interpretation in non-diagnostic wording, contradiction flags surfaced.
+
+    Used for a single score (:func:`finalize_score_report`) and for every score of a text
+    report (``finalize_text_report``).
+    """
+    findings = _ground_evidence(result, source)
+    notices: list[Notice] = []
     for attr in ("band", "interpretation"):
         value = getattr(result, attr)
         if value:
@@ -75,11 +79,23 @@ def finalize_score_report(
             Finding(
                 layer="clinical_validation",
                 code="contradiction",
-                message=flag,
+                message=f"{result.calculator_id}: {flag}",
                 severity=Severity.warning,
                 action="flagged",
             )
         )
+    return findings, notices
+
+
+def finalize_score_report(
+    result: ScoreResult, *, guarded: GuardedText | None, timings: dict[str, float]
+) -> ScoreReport:
+    t0 = time.perf_counter()
+    findings: list[Finding] = list(guarded.findings) if guarded else []
+    notices: list[Notice] = list(guarded.notices) if guarded else []
+    gate_findings, gate_notices = gate_score_result(result, guarded.text if guarded else None)
+    findings.extend(gate_findings)
+    notices.extend(gate_notices)
     abstained = result.value is None
     if abstained:
         missing = ", ".join(result.missing) or "inputs"
