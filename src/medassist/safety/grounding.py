@@ -219,7 +219,7 @@ def _check_number(
     report.unsupported.append(GroundingItem(text=q.text, kind="number", span=span, reason=reason))
 
 
-@lru_cache(maxsize=8)  # small: texts (notes) are keys; do not keep many in memory
+@lru_cache(maxsize=32)  # bounded: texts (notes) are keys; do not keep many in memory
 def _bare_numbers(source: str) -> frozenset[float]:
     """Every digit string of the source, also inside words (``DM2``, ``T2DM``)."""
     return frozenset(float(x) for x in re.findall(r"\d+(?:\.\d+)?", source))
@@ -283,7 +283,7 @@ def _reference_quantities(measurements: list) -> list[Quantity]:  # type: ignore
     return out
 
 
-@lru_cache(maxsize=8)  # small: texts (notes) are keys; do not keep many in memory
+@lru_cache(maxsize=32)  # bounded: texts (notes) are keys; do not keep many in memory
 def _cached_quantities(source: str) -> tuple[Quantity, ...]:
     return tuple(find_quantities(source))
 

@@ -183,7 +183,7 @@ def analyse(text: str) -> TextAnalysisView:
     return _analyse_cached(text)
 
 
-@lru_cache(maxsize=8)  # small: texts (notes) are keys; do not keep many in memory
+@lru_cache(maxsize=32)  # bounded: texts (notes) are keys; do not keep many in memory
 def _analyse_cached(text: str) -> TextAnalysisView:
     from medassist.text.drugs import find_drug_mentions
 
