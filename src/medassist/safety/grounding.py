@@ -77,31 +77,6 @@ class SourceIndex:
                             f"{value:g} {med.unit}",
                         )
                         self.doses.setdefault(name, []).append(q)
-            # the lexicon's own name for the drug, as the generated text will be read with it
-            for _s, _e, canonical in analyse(med.text).drug_spans:
-                self._add(
-                    "drug:" + canonical,
-                    Mention(
-                        "drug:" + canonical,
-                        med.start,
-                        med.end,
-                        med.text,
-                        -1,
-                        ctx.negated,
-                        ctx.family,
-                        True,
-                    ),
-                )
-                for value in (med.dose, med.dose_max):
-                    if value is not None and med.unit:
-                        q = Quantity(
-                            float(value),
-                            normalise_unit(med.unit),
-                            med.start,
-                            med.end,
-                            f"{value:g} {med.unit}",
-                        )
-                        self.doses.setdefault(canonical, []).append(q)
         demo = facts.demographics
         if demo.sex:
             start, end = demo.sex_span or (0, 0)
