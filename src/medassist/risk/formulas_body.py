@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from medassist.risk.base import Band, Calculator, Fact, InputSpec, ScoreResult, register
 from medassist.risk.formulas_common import (
+    SEX_INPUT,
     fmt,
     make_result,
     measurements,
@@ -49,13 +50,7 @@ _HEIGHT = InputSpec(
     maximum=250,
     derivation="height stated in the note (m, in, ft/in converted to cm)",
 )
-_SEX = InputSpec(
-    name="sex",
-    label="Sex",
-    type="choice",
-    choices=["male", "female"],
-    derivation="sex stated in the note (man/woman, male/female, he/she)",
-)
+_SEX = SEX_INPUT
 
 
 def bmi_value(weight: float, height_cm: float) -> float:

@@ -12,12 +12,13 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from medassist.errors import CalculatorInputError
-from medassist.risk.base import Band, Calculator, Component, Evidence, Fact, ScoreResult
+from medassist.risk.base import Band, Calculator, Component, Evidence, Fact, InputSpec, ScoreResult
 
 if TYPE_CHECKING:  # pragma: no cover
     from medassist.risk.facts import NoteFacts
 
 __all__ = [
+    "SEX_INPUT",
     "fmt",
     "band_label",
     "norm_sex",
@@ -51,6 +52,15 @@ def band_label(value: float, bands: Iterable[Band]) -> str | None:
             return band.label
     return None
 
+
+#: the sex input shared by the formula calculators
+SEX_INPUT = InputSpec(
+    name="sex",
+    label="Sex",
+    type="choice",
+    choices=["male", "female"],
+    derivation="sex stated in the note (man/woman, male/female, he/she)",
+)
 
 _MALE = {"m", "male", "man", "boy", "men", "masculine"}
 _FEMALE = {"f", "female", "woman", "girl", "women", "feminine"}

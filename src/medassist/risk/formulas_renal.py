@@ -10,6 +10,7 @@ from medassist.risk.base import Band, Calculator, Evidence, Fact, InputSpec, Sco
 from medassist.risk.formulas_body import adjusted_body_weight, bmi_value, ideal_body_weight
 from medassist.risk.formulas_common import (
     KDIGO_GFR_BANDS,
+    SEX_INPUT,
     fmt,
     make_result,
     measurements,
@@ -31,13 +32,7 @@ _AGE = InputSpec(
     maximum=120,
     derivation="patient's age stated in the note (e.g. 'a 53-year-old man')",
 )
-_SEX = InputSpec(
-    name="sex",
-    label="Sex",
-    type="choice",
-    choices=["male", "female"],
-    derivation="sex stated in the note (man/woman, male/female, he/she)",
-)
+_SEX = SEX_INPUT
 _SCR = InputSpec(
     name="creatinine",
     label="Serum creatinine",
