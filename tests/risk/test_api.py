@@ -3,38 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from score_ids import SCORE_IDS
 
 from medassist.errors import CalculatorInputError, UnitConversionError, UnknownCalculatorError
 from medassist.risk import calculate, list_calculators, score_analysis
 from medassist.risk.facts import NoteFacts
 from medassist.schemas.text import TextExtraction
 
-MY_SCORES = [
-    "news2",
-    "qsofa",
-    "shock_index",
-    "curb65",
-    "cha2ds2_vasc",
-    "heart",
-    "wells_pe",
-    "wells_dvt",
-    "perc",
-    "centor_mcisaac",
-    "feverpain",
-    "sirs",
-    "gcs",
-    "child_pugh",
-    "meld_na",
-    "has_bled",
-    "rcri",
-    "charlson",
-    "caprini",
-    "glasgow_blatchford",
-    "psi",
-    "sofa",
-    "apache2",
-    "framingham_chd",
-]
+MY_SCORES = list(SCORE_IDS)
 
 
 def test_every_issue_calculator_is_listed_with_reference_and_inputs() -> None:

@@ -90,6 +90,17 @@ def _bilirubin_value_first(facts: NoteFacts) -> Fact | None:
     return val(f, float(m.group(0))) if m else None
 
 
+_MAP_INPUT = number(
+    "map",
+    "Mean arterial pressure",
+    "mmHg",
+    10,
+    250,
+    required=False,
+    derivation="MAP, or (SBP + 2 x DBP) / 3",
+)
+
+
 @register
 class Sofa(Calculator):
     id = "sofa"
@@ -107,15 +118,7 @@ class Sofa(Calculator):
         number("platelets", "Platelets", "10^3/µL", 0, 2000, required=False),
         number("gcs", "Glasgow Coma Scale", "points", 3, 15, required=False),
         number("bilirubin", "Bilirubin", "mg/dL", 0.05, 80, required=False),
-        number(
-            "map",
-            "Mean arterial pressure",
-            "mmHg",
-            10,
-            250,
-            required=False,
-            derivation="MAP, or (SBP + 2 x DBP) / 3",
-        ),
+        _MAP_INPUT,
         number("dopamine", "Dopamine", "mcg/kg/min", 0, 100, required=False),
         number("dobutamine", "Dobutamine", "mcg/kg/min", 0, 100, required=False),
         number("epinephrine", "Epinephrine", "mcg/kg/min", 0, 10, required=False),
@@ -364,15 +367,7 @@ class Apache2(Calculator):
     inputs = [
         number("age", "Age", "years", 0, 120),
         number("temperature", "Temperature (rectal)", "°C", 20, 45, required=False),
-        number(
-            "map",
-            "Mean arterial pressure",
-            "mmHg",
-            10,
-            250,
-            required=False,
-            derivation="MAP, or (SBP + 2 x DBP) / 3",
-        ),
+        _MAP_INPUT,
         number("heart_rate", "Heart rate", "/min", 0, 300, required=False),
         number("respiratory_rate", "Respiratory rate", "/min", 0, 80, required=False),
         number("fio2", "FiO2", "%", 21, 100, required=False),
