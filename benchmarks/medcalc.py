@@ -10,7 +10,10 @@ integer scores must match exactly; dates must match. When a point score cannot b
 because inputs are missing, the benchmark answers with the lower end of ``possible_range``
 (every missing item at its normal value), the convention MedCalc-Bench's explanations use.
 Rows listed in ``benchmarks/medcalc_label_disputes.md`` (labels that disagree with the
-published definition) are reported separately: accuracy is given with and without them.
+published definition) are reported separately: accuracy is given with and without them, and
+(column acc+) with each disputed row judged against the published definition applied to the
+row's gold entities, after the file's 'Entity corrections' (gold entities that misread the
+note, each quoting the note) are applied.
 
 Data: ../shared/data/medcalc/medcalc_dev.csv (CC-BY-SA-4.0, MedCalc-Bench v1.0).
 """
@@ -26,6 +29,7 @@ import re
 import sys
 import time
 from collections import defaultdict
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -452,7 +456,16 @@ def entities_to_inputs(calculator_id: str, entities: dict[str, Any]) -> dict[str
         if name == "fio2" and isinstance(value_out, dict):
             value_out = value_out["value"]
         out[name] = value_out
+    if "map" in specs and "map" not in out:  # APACHE II reads the MAP from the two pressures
+        sbp, dbp = _pressure(entities, "Systolic"), _pressure(entities, "Diastolic")
+        if sbp is not None and dbp is not None:
+            out["map"] = round((sbp + 2 * dbp) / 3, 1)
     return out
+
+
+def _pressure(entities: dict[str, Any], kind: str) -> float | None:
+    raw = entities.get(f"{kind} Blood Pressure")
+    return float(raw[0]) if isinstance(raw, list) and raw else None
 
 
 def _snake(s: str) -> str:
@@ -510,19 +523,14 @@ def _norm_date(s: str) -> str:
 
 
 def _matches_definition(cid: str, row: dict[str, str], value: Any) -> bool:
-    """Whether ``value`` equals the published definition applied to the row's gold entities."""
-    from medassist.errors import MedassistError
-    from medassist.risk.api import calculate
+    """Whether ``value`` equals the published definition applied to the row's gold entities.
 
-    try:
-        ref = calculate(
-            cid, inputs=entities_to_inputs(cid, ast.literal_eval(row["Relevant Entities"]))
-        )
-    except MedassistError:
-        return False
-    want = _answer_value(ref)
+    Entities the disputes file corrects (gold entities that misread the note) are replaced
+    first; a row whose corrected entities lack a required input is judged "not computable",
+    and then only an answer of ``None`` matches."""
+    want = definition_value(cid, row)
     if value is None or want is None:
-        return False
+        return value is None and want is None
     try:
         lo, hi = float(row["Lower Limit"]), float(row["Upper Limit"])
         gt = float(row["Ground Truth Answer"])
@@ -532,6 +540,57 @@ def _matches_definition(cid: str, row: dict[str, str], value: Any) -> bool:
         )
     except (TypeError, ValueError, ZeroDivisionError):
         return str(value) == str(want)
+
+
+def definition_value(cid: str, row: dict[str, str]) -> Any:
+    """The published definition applied to the row's gold entities, with the disputes file's
+    entity corrections applied; ``None`` when the corrected entities cannot give a value."""
+    from medassist.errors import MedassistError
+    from medassist.risk.api import calculate
+
+    entities = corrected_entities(row)
+    try:
+        ref = calculate(cid, inputs=entities_to_inputs(cid, entities))
+    except MedassistError:
+        return None
+    return _answer_value(ref)
+
+
+_ABSENT = "absent"
+_CORRECTIONS_SECTION = "## Entity corrections"
+
+
+@lru_cache(maxsize=1)
+def load_entity_corrections() -> dict[str, dict[str, Any]]:
+    """Row -> {entity name: corrected value, or ``_ABSENT``} from the disputes file.
+
+    Table rows of the section ``## Entity corrections``: ``| row | entity | corrected | why |``;
+    ``corrected`` is a Python literal as in 'Relevant Entities' (``False``, ``[39.0, 'kg']``)
+    or ``absent`` when the note does not state the entity at all."""
+    if not DISPUTES.exists():
+        return {}
+    _, _, section = DISPUTES.read_text(encoding="utf-8").partition(_CORRECTIONS_SECTION)
+    section = section.split("\n## ", 1)[0]
+    out: dict[str, dict[str, Any]] = defaultdict(dict)
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) < 3 or not cells[0].isdigit():
+            continue
+        entity = cells[1].strip("`")
+        raw = cells[2].strip("`")
+        out[cells[0]][entity] = _ABSENT if raw == _ABSENT else ast.literal_eval(raw)
+    return dict(out)
+
+
+def corrected_entities(row: dict[str, str]) -> dict[str, Any]:
+    """The row's gold 'Relevant Entities' with the disputes file's corrections applied."""
+    entities = dict(ast.literal_eval(row["Relevant Entities"]))
+    for name, fixed in load_entity_corrections().get(row["Row Number"], {}).items():
+        if fixed == _ABSENT:
+            entities.pop(name, None)
+        else:
+            entities[name] = fixed
+    return entities
 
 
 def load_disputes() -> set[str]:

@@ -60,6 +60,7 @@ def _entity_disputes() -> dict[str, float]:
     """Rows of the disputes file's entity-level section -> medassist's value from the note."""
     text = (ROOT / "benchmarks" / "medcalc_label_disputes.md").read_text(encoding="utf-8")
     _, _, section = text.partition(_ENTITY_SECTION)
+    section = section.split("\n## ", 1)[0]
     out: dict[str, float] = {}
     for line in section.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
