@@ -88,7 +88,7 @@ class SourceIndex:
             family = ctx.family
             for text in {e.text.lower(), e.preferred.lower()}:
                 mention = Mention("", e.start, e.end, e.text, -1, ctx.negated, family, False)
-                for m in analyse(text).mentions:
+                for m in analyse(text, context=False).mentions:
                     self._add(m.concept, mention)
 
 

@@ -4,8 +4,9 @@ A text is cut into sentences and word tokens; each content word (or multi-word p
 becomes a *concept*: a synonym group id (``shortness of breath`` = ``SOB`` = ``dyspnea``), a
 drug's generic name (``Lasix`` = ``furosemide``, via the ``drug-named-entity-recognition``
 lexicon), or the word's light stem. Each concept mention carries whether it is negated
-(NegEx-style trigger scopes, ``afebrile`` = negated fever) and whether it is about a family
-member. Data: ``data/grounding_lexicon.json``.
+and whether it is about a family member, from the text engine's ConText rules and sections
+(:func:`medassist.text.context.classify_spans`, the same assessment extraction uses), or
+from the word itself (``afebrile`` = negated fever). Data: ``data/grounding_lexicon.json``.
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from medassist.schemas.text import Section
+from medassist.text.context import CATEGORIES, classify_spans, find_triggers
+
 __all__ = ["Mention", "TextAnalysisView", "analyse", "stem", "similar_stems", "lexicon"]
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[/'&+][A-Za-z0-9]+)*(?:-[A-Za-z][A-Za-z0-9]*)*\+?")
 _SENT_BOUNDARY = re.compile(r"(?<=[.!?;])\s+|\n\s*|(?<=:)\s+(?=[A-Z])")
 _GRAVIDA = re.compile(r"^g\d{1,2}(?:p\d{1,2}(?:\d{3})?)?$")
-_CLAUSE_BREAK = re.compile(r"[;:.!?()\[\]]")
 
 
 @lru_cache(maxsize=1)
@@ -52,19 +55,7 @@ def lexicon() -> dict[str, Any]:
             for k, v in data["intrinsic_negation"].items()
         },
         "scaffold": frozenset(data["scaffold"]),
-        "neg_pre": _by_first_word(data["negation_pre"]),
-        "neg_post": _by_first_word(data["negation_post"]),
-        "terminators": frozenset(data["scope_terminators"]),
-        "family": _by_first_word(data["family_triggers"]),
     }
-
-
-def _by_first_word(phrases: list[str]) -> dict[str, list[tuple[str, ...]]]:
-    out: dict[str, list[tuple[str, ...]]] = {}
-    for p in sorted(phrases, key=lambda s: -len(s.split())):
-        words = tuple(p.split())
-        out.setdefault(words[0], []).append(words)
-    return out
 
 
 _SUFFIXES = (
@@ -178,28 +169,28 @@ def _find_drugs(
     return out
 
 
-def analyse(text: str) -> TextAnalysisView:
-    """Tokens, concepts and their context for ``text`` (cached for repeated sources)."""
-    return _analyse_cached(text)
+def analyse(text: str, *, context: bool = True) -> TextAnalysisView:
+    """Tokens, concepts and their context for ``text`` (cached for repeated sources).
+
+    ``context=False``: concepts only, every mention unflagged (for a term's own words)."""
+    return _analyse_cached(text, context)
 
 
-@lru_cache(maxsize=32)  # bounded: texts (notes) are keys; do not keep many in memory
-def _analyse_cached(text: str) -> TextAnalysisView:
+@lru_cache(maxsize=64)  # bounded: texts (notes) are keys; do not keep many in memory
+def _analyse_cached(text: str, context: bool = True) -> TextAnalysisView:
     from medassist.text.drugs import find_drug_mentions
 
     lex = lexicon()
     sentences = split_sentences(text)
     mentions: list[Mention] = []
     drug_spans: list[tuple[int, int, str]] = []
-    family_lines = _family_section_ranges(text)
     found = sorted((e.start, e.end, e.preferred) for e in find_drug_mentions(text))
     for si, (s0, s1) in enumerate(sentences):
         toks = [(m.start() + s0, m.end() + s0, m.group(0)) for m in _WORD.finditer(text[s0:s1])]
         if not toks:
             continue
         lows = [t[2].lower() for t in toks]
-        neg = _negation_flags(text, toks, lows, lex)
-        fam = _family_flags(text, toks, lows, lex, family_lines)
+        triggers = _trigger_spans(text, s0, s1)
         drugs = {i: (j, name) for i, j, name in _find_drugs(text, toks, found)}
         i = 0
         while i < len(toks):
@@ -207,14 +198,15 @@ def _analyse_cached(text: str) -> TextAnalysisView:
                 j, name = drugs[i]
                 j = min(j, len(toks))
                 start, end = toks[i][0], toks[j - 1][1]
-                mentions.append(
-                    Mention("drug:" + name, start, end, text[start:end], si, neg[i], fam[i], True)
-                )
+                mentions.append(Mention("drug:" + name, start, end, text[start:end], si, drug=True))
                 drug_spans.append((start, end, name))
                 i = j
                 continue
             if toks[i][0] > 0 and text[toks[i][0] - 1] in "°º" and len(lows[i]) == 1:
                 i += 1  # the letter of a degree unit (°F, °C)
+                continue
+            if _inside(triggers, toks[i][0], toks[i][1]):
+                i += 1  # "no", "denies", "mother": context words, not concepts
                 continue
             matched = False
             longest = lex["phrase_starts"].get(lows[i], 1)
@@ -227,42 +219,25 @@ def _analyse_cached(text: str) -> TextAnalysisView:
                     if n == 1 and lows[i] in lex["scaffold"]:
                         break
                     start, end = toks[i][0], toks[i + n - 1][1]
-                    mentions.append(Mention(gid, start, end, text[start:end], si, neg[i], fam[i]))
+                    mentions.append(Mention(gid, start, end, text[start:end], si))
                     i += n
                     matched = True
                     break
             if matched:
                 continue
             w = lows[i]
+            start, end, surface = toks[i]
             if _GRAVIDA.match(w):  # obstetric notation G2P1: pregnancies
-                mentions.append(
-                    Mention("g:pregnancy", toks[i][0], toks[i][1], toks[i][2], si, neg[i], fam[i])
-                )
-                i += 1
-                continue
-            if w in lex["intrinsic"]:
+                mentions.append(Mention("g:pregnancy", start, end, surface, si))
+            elif w in lex["intrinsic"]:  # "afebrile": fever, negated by the word itself
                 c = lex["intrinsic"][w]
-                mentions.append(
-                    Mention(
-                        c if c.startswith("g:") else stem(c),
-                        toks[i][0],
-                        toks[i][1],
-                        toks[i][2],
-                        si,
-                        True,
-                        fam[i],
-                    )
-                )
-            elif (
-                w not in lex["scaffold"]
-                and not _is_trigger_word(w, lex)
-                and len(w) > 1
-                and not _is_unit(w)
-            ):
-                mentions.append(
-                    Mention(stem(w), toks[i][0], toks[i][1], toks[i][2], si, neg[i], fam[i])
-                )
+                concept = c if c.startswith("g:") else stem(c)
+                mentions.append(Mention(concept, start, end, surface, si, negated=True))
+            elif w not in lex["scaffold"] and len(w) > 1 and not _is_unit(w):
+                mentions.append(Mention(stem(w), start, end, surface, si))
             i += 1
+    if context:
+        _set_context(text, mentions)
     view = TextAnalysisView(
         text=text, sentences=sentences, mentions=mentions, drug_spans=drug_spans
     )
@@ -274,126 +249,53 @@ def _analyse_cached(text: str) -> TextAnalysisView:
     return view
 
 
-@lru_cache(maxsize=1)
-def _trigger_words() -> frozenset[str]:
-    lex = lexicon()
-    words: set[str] = set()
-    for table in (lex["neg_pre"], lex["neg_post"], lex["family"]):
-        for phrases in table.values():
-            for t in phrases:
-                words.update(t)
-    return frozenset(words)
-
-
-def _is_trigger_word(w: str, lex: dict[str, Any]) -> bool:
-    return w in _trigger_words()
-
-
 def _is_unit(w: str) -> bool:
     from medassist.safety.quantities import normalise_unit
 
     return (len(w) > 2 or "/" in w) and normalise_unit(w) is not None
 
 
-def _gap_breaks(text: str, a_end: int, b_start: int) -> bool:
-    return bool(_CLAUSE_BREAK.search(text[a_end:b_start]))
+def _trigger_spans(text: str, s0: int, s1: int) -> list[tuple[int, int]]:
+    """Spans (in ``text``) of the context triggers of the sentence ``text[s0:s1]`` that set a
+    flag (negation, uncertainty, history, hypothesis, family): the text engine's rules."""
+    out = []
+    for trig in find_triggers(text[s0:s1]):
+        if any(r.direction in _SCOPED and CATEGORIES[r.category] for r in trig.rules):
+            out.append((trig.start + s0, trig.end + s0))
+    return out
 
 
-def _match_at(lows: list[str], i: int, triggers: dict[str, list[tuple[str, ...]]]) -> int:
-    for t in triggers.get(lows[i], ()):
-        if len(t) == 1 or tuple(lows[i : i + len(t)]) == t:
-            return len(t)
-    return 0
+_SCOPED = frozenset({"FORWARD", "BACKWARD", "BIDIRECTIONAL"})
 
 
-def _negation_flags(
-    text: str, toks: list[tuple[int, int, str]], lows: list[str], lex: dict[str, Any]
-) -> list[bool]:
-    n = len(toks)
-    flags = [False] * n
-    i = 0
-    while i < n:
-        k = _match_at(lows, i, lex["neg_pre"])
-        if k:
-            j = i + k
-            steps = 0
-            header = j < n and text[toks[j - 1][1] : toks[j][0]].strip() in (":", "-")
-            limit = n if header else 20  # a "Denied: a, b, c ..." list runs to the clause end
-            while j < n and steps < limit:
-                gap = text[toks[j - 1][1] : toks[j][0]]
-                header_colon = j == i + k and gap.strip() in (":", "-")
-                if lows[j] in lex["terminators"] or (
-                    _gap_breaks(text, toks[j - 1][1], toks[j][0]) and not header_colon
-                ):
-                    break
-                flags[j] = True
-                j += 1
-                steps += 1
-            i += k
+def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    return any(a <= start and end <= b for a, b in spans)
+
+
+def _set_context(text: str, mentions: list[Mention]) -> None:
+    """Negation and experiencer of every mention, from the text engine's ConText rules and
+    sections (one assessment for extraction and grounding)."""
+    contexts = classify_spans(text, [(m.start, m.end) for m in mentions], sections=_blocks(text))
+    for mention, context in zip(mentions, contexts, strict=True):
+        mention.negated = mention.negated or context.negated
+        mention.family = context.family
+
+
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
+
+
+def _blocks(text: str) -> list[Section]:
+    """The text engine's sections, where a header written inside running prose ("... Family
+    history: breast cancer. Medications listed: ...") scopes its own sentence only."""
+    from medassist.text.sections import detect_sections
+
+    out = []
+    for section in detect_sections(text):
+        if not section.header:
             continue
-        i += 1
-    for i in range(n):
-        k = _match_at(lows, i, lex["neg_post"])
-        if k and not (lows[i] in ("negative", "none") and i + 1 < n and lows[i + 1] in ("for",)):
-            j = i - 1
-            steps = 0
-            while j >= 0 and steps < 6:
-                if lows[j] in lex["terminators"] or _gap_breaks(text, toks[j][1], toks[j + 1][0]):
-                    break
-                flags[j] = True
-                j -= 1
-                steps += 1
-    return flags
-
-
-_FAMILY_HEADER = re.compile(r"(?im)^[ \t]*(?:family\s+history|family\s+hx|fhx?|fam\s+hx)\s*[:\-]")
-_ANY_HEADER = re.compile(r"(?m)^[ \t]*[A-Za-z][A-Za-z /&]{1,40}:")
-
-
-def _family_section_ranges(text: str) -> list[tuple[int, int]]:
-    ranges = []
-    for m in _FAMILY_HEADER.finditer(text):
-        start = m.start()
-        nxt = _ANY_HEADER.search(text, m.end())
-        # the next header must be on a later line
-        while nxt is not None and "\n" not in text[m.end() : nxt.start() + 1]:
-            nxt = _ANY_HEADER.search(text, nxt.end())
-        ranges.append((start, nxt.start() if nxt else len(text)))
-    return ranges
-
-
-_PATIENT_SUBJECT = frozenset({"patient", "pt", "he", "she", "patient's"})
-
-
-def _family_flags(
-    text: str,
-    toks: list[tuple[int, int, str]],
-    lows: list[str],
-    lex: dict[str, Any],
-    ranges: list[tuple[int, int]],
-) -> list[bool]:
-    n = len(toks)
-    flags = [any(a <= t[0] < b for a, b in ranges) for t in toks]
-    for i in range(n):
-        k = _match_at(lows, i, lex["family"])
-        if not k:
-            continue
-        # forwards to the end of the clause
-        j = i + k
-        while j < n and (
-            not _gap_breaks(text, toks[j - 1][1], toks[j][0])
-            or (j == i + k and text[toks[j - 1][1] : toks[j][0]].strip() in (":", "-", "—"))
-        ):
-            if lows[j] in _PATIENT_SUBJECT or lows[j] in ("but", "however", "whereas"):
-                break
-            flags[j] = True
-            j += 1
-        # backwards over "X in (his) mother", "X (runs) in the family"
-        if i > 0 and lows[i - 1] in ("in", "his", "her", "the", "their", "a", "by", "from"):
-            j = i - 1
-            while j >= 0 and not _gap_breaks(text, toks[j][1], toks[j + 1][0]):
-                if lows[j] in _PATIENT_SUBJECT:
-                    break
-                flags[j] = True
-                j -= 1
-    return flags
+        if section.start > 0 and text[section.start - 1] != "\n":
+            m = _SENTENCE_END.search(text, section.body_start, section.end)
+            if m is not None:
+                section = section.model_copy(update={"end": m.end()})
+        out.append(section)
+    return out

@@ -48,6 +48,7 @@ __all__ = [
     "parse_rules",
     "find_triggers",
     "classify_context",
+    "classify_spans",
     "context_for_span",
     "apply_context",
     "SECTION_CONTEXT",
@@ -669,26 +670,53 @@ def context_for_span(
     return _with_section(assertion, _SectionIndex(sections), start)
 
 
-def apply_context(
-    text: str, sentences: list[Span], sections: list[Section], entities: list[Entity]
-) -> None:
-    """Set ``entity.context`` in place for every entity (each sentence is scanned once)."""
+def classify_spans(
+    text: str,
+    spans: Sequence[tuple[int, int]],
+    sentences: Sequence[Span] | None = None,
+    sections: Sequence[Section] | None = None,
+) -> list[ContextAssertion]:
+    """The context of each ``text[start:end]`` of ``spans``, in order: its sentence's triggers
+    plus section-implied flags, each sentence scanned once.
+
+    ``sentences`` and ``sections`` default to the text engine's own splitting
+    (:func:`medassist.text.sentences.split_sentences`, :func:`medassist.text.sections.
+    detect_sections`); pass them when already computed."""
     if not isinstance(text, str):
         raise InputError("text must be a string")
+    if sentences is None:
+        from medassist.text.sentences import split_sentences
+
+        sentences = split_sentences(text)
+    if sections is None:
+        from medassist.text.sections import detect_sections
+
+        sections = detect_sections(text)
     rules = load_rules()
     section_index = _SectionIndex(sections)
     ordered = sorted(sentences, key=lambda s: s.start)
     starts = [s.start for s in ordered]
     scanned: dict[tuple[int, int], tuple[str, list[Trigger], list[int]]] = {}
-    for entity in entities:
-        _check_offsets(len(text), entity.start, entity.end)
-        bounds = _sentence_bounds(text, ordered, entity.start, entity.end, starts)
+    out: list[ContextAssertion] = []
+    for start, end in spans:
+        _check_offsets(len(text), start, end)
+        bounds = _sentence_bounds(text, ordered, start, end, starts)
         if bounds not in scanned:
             sentence = text[bounds[0] : bounds[1]]
             scanned[bounds] = (sentence, rules.scan(sentence), _word_starts(sentence))
         sentence, triggers, words = scanned[bounds]
-        t_start, t_end = entity.start - bounds[0], entity.end - bounds[0]
+        t_start, t_end = start - bounds[0], end - bounds[0]
         if any(t.end > t_start and t.start < t_end for t in triggers):
             triggers = rules.scan(sentence, (t_start, t_end))  # re-scan around the mention
         assertion = _assess(sentence, triggers, words, t_start, t_end, rules)
-        entity.context = _with_section(assertion, section_index, entity.start)
+        out.append(_with_section(assertion, section_index, start))
+    return out
+
+
+def apply_context(
+    text: str, sentences: list[Span], sections: list[Section], entities: list[Entity]
+) -> None:
+    """Set ``entity.context`` in place for every entity (each sentence is scanned once)."""
+    contexts = classify_spans(text, [(e.start, e.end) for e in entities], sentences, sections)
+    for entity, context in zip(entities, contexts, strict=True):
+        entity.context = context
