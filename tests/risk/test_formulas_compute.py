@@ -507,3 +507,12 @@ def test_missing_inputs_via_api_are_listed() -> None:
     result = calculate("cockcroft_gault", inputs={"age": 60, "sex": "male"})
     assert result.value is None
     assert set(result.missing) == {"weight", "creatinine"}
+
+
+def test_fib4_flags_a_child() -> None:
+    """FIB-4 and its cut-offs come from adults: a child's value carries a flag, an adult's not."""
+    child = run("fib4", age=2, ast=387, alt=449, platelets=61)
+    assert child.value == pytest.approx(2 * 387 / (61 * 449**0.5), rel=1e-4)
+    assert any("not validated at age 2" in f for f in child.flags)
+    adult = run("fib4", age=50, ast=40, alt=40, platelets=200)
+    assert not any("derived in adults" in f for f in adult.flags)

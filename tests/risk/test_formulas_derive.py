@@ -240,3 +240,51 @@ def test_weight_changes_are_not_body_weight() -> None:
     assert body_weight(text) is None
     result = calculate("maintenance_fluids", text=text)
     assert result.value is None and result.missing == ["weight"]
+
+
+def _inputs(result) -> dict[str, float]:
+    return {c.name: c.value for c in result.components}
+
+
+def test_albumin_correction_takes_the_electrolytes_of_the_albumin_panel() -> None:
+    """The albumin came with a repeat panel the next day: the corrected gap uses that panel's
+    sodium and chloride and the blood-gas bicarbonate of the same time, not the admission
+    electrolytes measured without albumin."""
+    text = (
+        "A toddler was admitted with vomiting. Admission labs: sodium 131 mmol/L, chloride "
+        "92 mmol/L and total CO2 13.9 mmol/L. He was given saline. On day 2 he was worse; "
+        "repeat tests showed sodium 128 mmol/L, potassium 3.6 mmol/L, chloride 96 mmol/L "
+        "and albumin 2.4 g/dL. A venous gas showed pH 7.27 and bicarbonate 16 mmol/L."
+    )
+    result = calculate("albumin_corrected_delta_gap", text=text)
+    assert _inputs(result) == {"sodium": 128, "chloride": 96, "bicarbonate": 16, "albumin": 2.4}
+    assert result.value == pytest.approx((128 - 96 - 16) + 2.5 * (4 - 2.4) - 12)
+    _evidence_matches(result, text)
+    # the uncorrected gap has no anchor: it keeps the first (admission) panel
+    assert calculate("anion_gap", text=text).value == pytest.approx(131 - 92 - 13.9)
+
+
+def test_albumin_in_a_separate_panel_keeps_the_chemistry_bicarbonate() -> None:
+    """Albumin reported in the liver panel of the same draw, and a blood gas repeated later:
+    the metabolic panel's values stay (the albumin's sentence re-states no electrolyte)."""
+    text = (
+        "Chemistry: sodium 136 mmol/L, chloride 90 mmol/L, bicarbonate 6 mmol/L, glucose "
+        "880 mg/dL.\nLiver tests: AST 25 U/L, ALT 40 U/L, albumin 4.4 g/dL. An arterial gas "
+        "one hour later: pH 7.19, pCO2 17 mmHg, HCO3- 7.5 mmol/L."
+    )
+    result = calculate("albumin_corrected_anion_gap", text=text)
+    assert _inputs(result)["bicarbonate"] == 6
+    assert result.value == pytest.approx((136 - 90 - 6) + 2.5 * (4 - 4.4))
+
+
+def test_delta_ratio_without_a_raised_gap_is_not_banded() -> None:
+    """Bicarbonate above 24 and a normal gap: the value is reported, the acidosis bands are
+    not (they would call a normal gap an 'isolated high-anion-gap acidosis')."""
+    text = "Labs: sodium 140 mEq/L, chloride 103 mEq/L, bicarbonate 28 mEq/L."
+    result = calculate("delta_ratio", text=text)
+    assert result.value == pytest.approx((140 - 103 - 28 - 12) / (24 - 28))
+    assert result.band is not None and result.band.startswith("not interpretable")
+    assert "not interpretable" in (result.interpretation or "")
+    assert any("not below the normal 24" in f for f in result.flags)
+    raised = calculate("delta_ratio", inputs={"sodium": 140, "chloride": 100, "bicarbonate": 14})
+    assert raised.band is not None and raised.band.startswith("0.8-2.0")

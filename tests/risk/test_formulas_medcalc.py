@@ -87,6 +87,10 @@ NOTE_DISPUTES: dict[tuple[str, str], str] = {
         "3",
     ): "Cockcroft-Gault: label pairs the admission creatinine with a weight 2 years later",
     ("dev", "425"): "HOMA-IR: 'insulin (−26uIU/ml)' is a change over 6 months, no fasting insulin",
+    ("dev", "150"): "MDRD: label takes the last follow-up creatinine, not the admission one",
+    ("dev", "291"): "FIB-4: label pairs AST/ALT of the last visit with an earlier platelet count",
+    ("dev", "495"): "anion gap: label takes the ABG bicarbonate over the panel's serum CO2",
+    ("dev", "755"): "delta ratio: label takes the panel after transfer, not the first panel",
     ("one_shot", "40"): "MME: note says morphine 20 mg, label uses 50 mg",
 }
 LABEL_DISPUTES = {**FORMULA_DISPUTES, **NOTE_DISPUTES}

@@ -122,4 +122,4 @@ def test_dev_notes_accuracy_floor(medcalc_dir: Path, bench: ModuleType) -> None:
     assert correct / len(rows) >= FLOOR, f"{correct}/{len(rows)}"
 
 
-FLOOR = 0.7
+FLOOR = 0.95

@@ -143,16 +143,65 @@ def test_psi_mental_status_stated_unaltered_at_presentation() -> None:
     assert _comp(calculate("psi", text=note), "altered_mental_status").points == 20
 
 
+# ------------------------------------------------------------------ Child-Pugh encephalopathy
+def test_child_pugh_disorientation_grades_encephalopathy() -> None:
+    base = "A 58-year-old woman with cirrhosis. INR 1.5, albumin 3.0 g/dL, bilirubin 1.8 mg/dL. "
+    cases = {
+        "On exam she is A&Ox1 (self) with asterixis.": "grade 3-4",
+        "She is oriented to self only.": "grade 3-4",
+        "She is alert and oriented x2, slow to answer.": "grade 1-2",
+        "Her family notes altered mental status for a week.": "grade 1-2",
+        "She is alert and oriented to person, place and time.": "none",
+        "She is A&Ox3 and conversant.": "none",
+        "There is no altered mental status.": "none",
+    }
+    for sentence, want in cases.items():
+        c = _comp(calculate("child_pugh", text=base + sentence), "encephalopathy")
+        assert c.value == want, sentence
+    c = _comp(calculate("child_pugh", text=base + "She is AAO x1."), "encephalopathy")
+    assert c.points == 3 and "oriented x1" in (c.evidence[0].note or "")
+
+
+# ------------------------------------------------------------------ Wells DVT surgery
+def test_wells_dvt_cesarean_section_is_major_surgery() -> None:
+    note = "A 31-year-old woman with left calf pain. She underwent an urgent caesarean section."
+    c = _comp(calculate("wells_dvt", text=note), "bedridden_or_surgery")
+    assert c.points == 1 and "caesarean section" in (c.evidence[0].text or "")
+    note = "A 31-year-old woman with left calf pain, after an elective C-section last week."
+    assert _comp(calculate("wells_dvt", text=note), "bedridden_or_surgery").points == 1
+    note = "A 31-year-old woman with left calf pain. She was born by cesarean section."
+    assert _comp(calculate("wells_dvt", text=note), "bedridden_or_surgery").points == 0
+
+
+# ------------------------------------------------------------------ Centor nodes
+def test_centor_midline_neck_mass_is_not_a_lymph_node() -> None:
+    note = (
+        "A 16-year-old girl with a sore throat and a tender neck mass. The lump sits in the "
+        "midline and moves up on swallowing. Temperature 37.2 C."
+    )
+    c = _comp(calculate("centor_mcisaac", text=note), "cervical_nodes")
+    assert c.points == 0 and "not a lymph node" in (c.evidence[0].note or "")
+    note = "A 16-year-old girl with a sore throat, a tender neck mass by the jaw. Temp 37.2 C."
+    assert _comp(calculate("centor_mcisaac", text=note), "cervical_nodes").points == 1
+    # a mention that names the nodes stays a node, whatever else the neck shows
+    note = (
+        "A 16-year-old girl with a sore throat, tender anterior cervical lymph nodes and a "
+        "small midline thyroid nodule. Temperature 37.2 C."
+    )
+    assert _comp(calculate("centor_mcisaac", text=note), "cervical_nodes").points == 1
+
+
 # ------------------------------------------------------------------ speed
 def test_phrasing_rules_stay_fast_on_a_large_note() -> None:
     unit = (
         "She denies any history of heart failure, renal disease, stroke, liver disease, or "
         "cancer. Creatinine 2.1 mg/dL, indicating impaired renal function; at 2.3 mg/dL, the "
         "bilirubin rose. Admitted following a stroke and removal. PMH of MI. "
+        "A&Ox3 oriented to person, a painful neck mass in the midline that moves on "
     )
     text = unit * (1_000_000 // len(unit))
     facts = NoteFacts(text)  # the rules themselves, without the text engine's own pass
     start = time.perf_counter()
-    for cid in ("caprini", "apache2", "sofa", "psi"):
+    for cid in ("caprini", "apache2", "sofa", "psi", "child_pugh", "centor_mcisaac", "wells_dvt"):
         get_calculator(cid).derive(facts)
     assert time.perf_counter() - start < 10.0  # about 2.5 s on an idle core

@@ -9,7 +9,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from medassist.risk.base import Band, Calculator, Fact, InputSpec, ScoreResult, register
-from medassist.risk.formulas_common import fmt, make_result, measurements, require
+from medassist.risk.formulas_common import (
+    fmt,
+    make_result,
+    measurements,
+    require,
+    same_panel,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from medassist.risk.facts import NoteFacts
@@ -146,7 +152,11 @@ class _GapCalculator(Calculator):
         mapping = {"sodium": "sodium", "chloride": "chloride", "bicarbonate": "bicarbonate"}
         if self.corrected:
             mapping["albumin"] = "albumin"
-        return measurements(facts, mapping)
+        found = measurements(facts, mapping)
+        if self.corrected:
+            # the albumin correction belongs to the anion gap of the same sample
+            found = same_panel(facts, found, "albumin", ("sodium", "chloride", "bicarbonate"))
+        return found
 
     def compute(self, values: dict[str, Any]) -> ScoreResult:
         na, cl, hco3 = require(values, "sodium", "chloride", "bicarbonate")
@@ -177,6 +187,23 @@ class _GapCalculator(Calculator):
             delta_gap = value
             value = delta_gap / denominator
             steps.append(f"delta ratio = {fmt(delta_gap)} / (24 - {fmt(hco3)}) = {fmt(value)}")
+            if delta_gap <= 0 or denominator < 0:
+                # the ratio compares a RISE of the gap with a FALL of bicarbonate: without
+                # both, its bands (which describe a high-anion-gap acidosis) do not apply
+                result = make_result(self, values, value, "; ".join(steps))
+                why = (
+                    f"bicarbonate {fmt(hco3)} mEq/L is not below the normal 24 mEq/L"
+                    if denominator < 0
+                    else f"the anion gap ({fmt(gap)} mEq/L) is not above the normal 12 mEq/L"
+                )
+                # a band of its own (a None band would be filled from the value by the API)
+                result.band = "not interpretable (no raised anion gap with a fall in bicarbonate)"
+                result.interpretation = (
+                    f"not interpretable: {why}; the delta ratio reads a high-anion-gap "
+                    "acidosis only"
+                )
+                result.flags.append(f"delta ratio not interpretable: {why}")
+                return result
         return make_result(self, values, value, "; ".join(steps))
 
 

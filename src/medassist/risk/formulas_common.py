@@ -28,6 +28,8 @@ __all__ = [
     "make_result",
     "components_for",
     "measurements",
+    "nearest_mention",
+    "same_panel",
     "sex_fact",
     "regex_fact",
     "KDIGO_GFR_BANDS",
@@ -178,6 +180,73 @@ def measurements(facts: NoteFacts, mapping: Mapping[str, str]) -> dict[str, Fact
         fact = measure(facts, key)
         if fact is not None and fact.value is not None:
             out[input_name] = fact
+    return out
+
+
+def nearest_mention(facts: NoteFacts, key: str, anchor: int) -> Fact | None:
+    """The mention of measurement ``key`` closest (in characters) to note offset ``anchor``.
+
+    Case reports often give several panels (admission, the next day, follow-up); a formula
+    whose inputs must come from one sample takes each input from the panel of an anchor
+    input. Mentions whose wording shows they are not the patient's serum value (urine, ratio,
+    target, reference range) are skipped; an earlier mention wins a tie."""
+    from medassist.risk.formulas_extract import _suspicious
+
+    mentions = [
+        f
+        for f in facts.measurements(key)
+        if isinstance(f.value, int | float)
+        and not isinstance(f.value, bool)
+        and f.evidence.start is not None
+        and not _suspicious(key, f, facts.text)
+    ]
+    if not mentions:
+        return None
+    return min(mentions, key=lambda f: (abs((f.evidence.start or 0) - anchor), f.evidence.start))
+
+
+def _sentence_bounds(facts: NoteFacts, offset: int) -> tuple[int, int]:
+    """The (start, end) of the sentence holding note offset ``offset`` (read once per note)."""
+    key = ("formula_sentences",)
+    if key not in facts._memo:
+        from medassist.text.sentences import split_sentences
+
+        facts._memo[key] = [(s.start, s.end) for s in split_sentences(facts.text)]
+    for start, end in facts._memo[key]:
+        if start <= offset < end:
+            return start, end
+    return offset, offset + 1
+
+
+def same_panel(
+    facts: NoteFacts, found: Mapping[str, Fact], anchor: str, keys: Iterable[str]
+) -> dict[str, Fact]:
+    """``found`` with ``keys`` taken from the laboratory panel of input ``anchor``.
+
+    When the anchor (e.g. the albumin of an albumin-corrected anion gap) was measured with a
+    later panel than the first mentions of ``keys`` ("labs were repeated: sodium 129, chloride
+    95 and albumin 2.6"), the formula needs one sample: every key comes from the anchor's
+    sentence when it is there, otherwise from the mention nearest the anchor (a blood gas of
+    the same time). When the anchor's sentence re-states none of ``keys`` (an albumin in a
+    separate liver panel of the same draw), ``found`` is returned unchanged."""
+    out = dict(found)
+    fact = found.get(anchor)
+    if fact is None or fact.evidence.start is None:
+        return out
+    lo, hi = _sentence_bounds(facts, fact.evidence.start)
+
+    def inside(f: Fact) -> bool:
+        return f.evidence.start is not None and lo <= f.evidence.start < hi
+
+    keys = [k for k in keys if out.get(k) is not None]
+    local = {k: [f for f in facts.measurements(k) if inside(f)] for k in keys}
+    moved = any(local[k] and not inside(out[k]) for k in keys)
+    if not moved:
+        return out
+    for k in keys:
+        near = nearest_mention(facts, k, fact.evidence.start)
+        if near is not None:
+            out[k] = near
     return out
 
 

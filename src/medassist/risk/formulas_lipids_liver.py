@@ -165,7 +165,13 @@ class Fib4(Calculator):
         age, ast, alt, plt = require(values, "age", "ast", "alt", "platelets")
         value = age * ast / (plt * alt**0.5)
         formula = f"({fmt(age)} × {fmt(ast)}) / ({fmt(plt)} × √{fmt(alt)}) = {fmt(value)}"
-        return make_result(self, values, value, formula, bands=_FIB4_BANDS)
+        flags = []
+        if age < 18:
+            # Sterling 2006 derived the index (and its 1.45/3.25 cut-offs) in adults
+            flags.append(
+                f"FIB-4 was derived in adults; its cut-offs are not validated at age {fmt(age)}"
+            )
+        return make_result(self, values, value, formula, bands=_FIB4_BANDS, flags=flags)
 
 
 @register

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from medassist.risk.base import Band, Calculator, Component, Evidence, Fact, ScoreResult, register
@@ -114,6 +115,31 @@ class Curb65(Calculator):
         )
 
 
+#: a node word: the mention itself names a lymph node, not just a neck mass
+_NODE_WORD = re.compile(r"\b(?:lymph|nodes?|(?:lymph)?adenopath\w*|glands?|adenitis)\b", re.I)
+#: a neck mass that is midline or moves with swallowing or tongue protrusion is thyroid or a
+#: thyroglossal duct lesion, not an anterior cervical lymph node (those lie along the
+#: sternocleidomastoid)
+_NOT_A_NODE = (
+    r"\bmidline (?:neck )?(?:mass|swelling|lump|cyst)"
+    r"|\b(?:mass|swelling|lump|cyst)\b[^.;]{0,40}?\b(?:rises?|rising|moves?|moving|elevates?|ascends?)"
+    r" (?:up )?(?:with|on|during) (?:deglutition|swallowing|tongue protrusion)"
+    r"|\bthyroglossal|\bgoit(?:er|re)\b|\bthyroid (?:nodule|mass|swelling|cyst)"
+)
+
+
+def _cervical_nodes(facts: NoteFacts) -> Fact | None:
+    """Tender/swollen anterior cervical lymph nodes; a neck mass the note describes as
+    midline or moving with swallowing (thyroid, thyroglossal duct cyst) is not a node."""
+    f = cue(facts, "cervical_nodes")
+    if f is None or not f.value or _NODE_WORD.search(f.evidence.text or ""):
+        return f
+    other = facts.find(_NOT_A_NODE)
+    if other is None:
+        return f
+    return val(other, False, note="a midline or thyroid neck mass, not a lymph node")
+
+
 @register
 class CentorMcIsaac(Calculator):
     id = "centor_mcisaac"
@@ -148,7 +174,7 @@ class CentorMcIsaac(Calculator):
         put(out, "age", facts.measurement("age"))
         put(out, "temperature", facts.extreme("temperature", "max"))
         put(out, "tonsillar_exudate", cue(facts, "tonsillar_exudate"))
-        put(out, "cervical_nodes", cue(facts, "cervical_nodes"))
+        put(out, "cervical_nodes", _cervical_nodes(facts))
         cough = cue(facts, "cough")
         if cough is not None:
             out["cough_absent"] = val(cough, not cough.value)  # type: ignore[assignment]

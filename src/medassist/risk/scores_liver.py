@@ -28,6 +28,28 @@ def _ascites(facts: NoteFacts) -> Fact | None:
     return val(f, "moderate")
 
 
+#: orientation stated as a count ("A&Ox1", "alert and oriented x2") or to self/person only
+_ORIENTED = (
+    r"\b(?:A\s?&\s?O|AAO|AO|oriented)\s?(?:x|×|to)\s?([0-4]|one|two|three|four)\b(?!\s?(?:days?|weeks?))"
+    r"|\boriented (?:only )?to (?:self|person|name)(?: only)?(?=\s?[).;]|\s?only\b|$)"
+)
+_COUNTS = {"one": 1, "two": 2, "three": 3, "four": 4}
+
+
+def _orientation(facts: NoteFacts) -> Fact | None:
+    """Hepatic encephalopathy read from a disorientation (West Haven criteria): oriented to
+    self only (disoriented to time and place) is grade 3; oriented x2 (to time) is grade 2.
+    A fully oriented patient gives no answer here (other signs may still apply)."""
+    f = facts.find(_ORIENTED)
+    if f is None:
+        return None
+    m = re.search(r"([0-4]|one|two|three|four)\b", f.value, re.I)
+    n = (int(m.group(1)) if m.group(1).isdigit() else _COUNTS[m.group(1).lower()]) if m else 1
+    if n >= 3:
+        return None
+    return val(f, "grade 3-4" if n <= 1 else "grade 1-2", note=f"oriented x{n}")
+
+
 def _encephalopathy(facts: NoteFacts) -> Fact | None:
     g = facts.find(
         r"(?:encephalopathy|coma)[^.]{0,20}grade\s*(I{1,3}V?|IV|[1-4])|(?:grade|stage)\s*(I{1,3}V?|IV|[1-4])(?:\s*[-–]\s*(?:I{1,3}V?|IV|[1-4]))?\s*(?:hepatic )?encephalopathy|west haven (?:grade )?(I{1,3}V?|IV|[1-4])"
@@ -39,9 +61,14 @@ def _encephalopathy(facts: NoteFacts) -> Fact | None:
             n = int(m.group(1))
         if n:
             return val(g, "grade 1-2" if n <= 2 else "grade 3-4")
+    oriented = _orientation(facts)
+    if oriented is not None:
+        return oriented
     f = facts.condition(
         "hepatic encephalopathy",
         "encephalopathy",
+        "altered mental status",
+        r"altered (?:sensorium|level of consciousness)",
         "asterixis",
         "confus(?:ed|ion)",
         "disoriented",

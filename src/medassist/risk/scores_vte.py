@@ -24,7 +24,8 @@ __all__ = ["WellsPe", "WellsDvt", "Perc", "Caprini"]
 
 _RECENT_SURGERY = (
     r"(?:underwent|underwent an?|status post|s/p|post-?operative(?: day)?|after|following|recent)\s+"
-    r"(?:\w+\s+){0,4}(?:surgery|operation|repair|replacement|arthroplasty|resection|ectomy|otomy|plasty|fixation)"
+    r"(?:\w+\s+){0,4}(?:surgery|operation|repair|replacement|arthroplasty|resection|ectomy|otomy|plasty|fixation"
+    r"|c(?:a)?esarean (?:section|delivery)|C-section)"
 )
 _IMMOBILIZATION = (
     r"(?:bed-?ridden|bedbound|bed-bound|immobili[sz](?:ed|ation)|confined to bed|bed rest|long-haul flight|"
