@@ -14,6 +14,7 @@ from medassist.schemas.text import ContextAssertion, Entity, EntityCategory, Sec
 from medassist.text.context import (
     apply_context,
     classify_context,
+    classify_spans,
     context_for_span,
     find_triggers,
     load_rules,
@@ -409,6 +410,7 @@ def _doc(**rule: object) -> dict[str, object]:
         _doc(max_scope=0),
         _doc(max_scope=True),
         _doc(category="ANY"),  # ANY only terminates or blocks
+        _doc(pattern="(?:a )*no"),  # unbounded group repeat: quadratic on "a a a ..."
         {"context_rules": []},
         {"context_rules": [], "extra": 1},
         {"context_rules": [{"category": "FAMILY"}]},
@@ -514,3 +516,73 @@ def test_any_text_and_offsets_give_an_assertion_or_input_error() -> None:
                 classify_context(sentence, start, end)
 
     check()
+
+
+@pytest.mark.parametrize(
+    ("sentence", "target", "flag", "expected"),
+    [
+        (
+            "Fluid studies were negative for an infectious or malignant cause.",
+            "malignant",
+            "negated",
+            True,
+        ),
+        ("His history is void of any stroke or bleeding.", "bleeding", "negated", True),
+        ("Fever was denied.", "Fever", "negated", True),
+        ("Pulmonary embolism ruled out.", "Pulmonary embolism", "negated", True),
+        (
+            "She is not currently on mechanical ventilation.",
+            "mechanical ventilation",
+            "negated",
+            True,
+        ),
+        (
+            "Review was negative for nausea, dyspnea (SOB), pain while taking a breath, cough.",
+            "cough",
+            "negated",
+            True,
+        ),
+        (
+            "No history of stroke, he had heavy bleeding after an extraction.",
+            "bleeding",
+            "negated",
+            False,
+        ),
+        ("The ECG was not entirely convincing of STEMI.", "STEMI", "uncertain", True),
+        ("The ECG was not consistent with pericarditis.", "pericarditis", "negated", True),
+        (
+            "Screening for metastatic infection was recommended.",
+            "metastatic infection",
+            "hypothetical",
+            True,
+        ),
+        ("The child has eczema.", "eczema", "family", False),
+        ("Her mother says the child has eczema.", "eczema", "family", False),
+        ("Her child has asthma.", "asthma", "family", True),
+        ("Cultures (negative) were sent.", "Cultures", "negated", True),
+    ],
+)
+def test_rules_added_for_the_calculators(
+    sentence: str, target: str, flag: str, expected: bool
+) -> None:
+    assert getattr(ctx(sentence, target), flag) is expected
+
+
+def test_optional_rule_prefixes_are_indexed() -> None:
+    """A rule whose pattern starts with an optional part is found from its first token."""
+    from medassist.text.context import _prefixes
+
+    assert {"is ", "are", "-ve"} <= set(_prefixes(r"(?:is |are )?-ve for") or ())
+    trigger = find_triggers("Swab was -ve for strep.")
+    assert [t.start for t in trigger if t.rules[0].category == "NEGATED_EXISTENCE"]
+
+
+def test_classify_spans_matches_classify_context() -> None:
+    text = "Denies fever. Mother has diabetes. Possible pneumonia."
+    spans = [(text.index(w), text.index(w) + len(w)) for w in ("fever", "diabetes", "pneumonia")]
+    got = classify_spans(text, spans)
+    assert [(c.negated, c.family, c.uncertain) for c in got] == [
+        (True, False, False),
+        (False, True, False),
+        (False, False, True),
+    ]

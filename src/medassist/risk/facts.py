@@ -5,7 +5,9 @@ questions calculators ask: a measurement in its canonical unit, whether a condit
 affirmed, negated or not mentioned, a free regex cue, the medication list. Every answer is a
 :class:`~medassist.risk.base.Fact` whose evidence is the source span.
 
-Measurements come from the text engine first; when it reports nothing for a key, a small
+Negation, uncertainty and experiencer of a mention come from the text engine's ConText
+rules and sections (:func:`medassist.text.context.classify_spans`), the same assessment its
+entities carry. Measurements come from the text engine first; when it reports nothing for a key, a small
 set of label patterns (``risk/data/measurement_patterns.json``) is tried.
 """
 
@@ -13,7 +15,6 @@ from __future__ import annotations
 
 import json
 import re
-from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from functools import cached_property, lru_cache
 from importlib import resources
@@ -21,11 +22,10 @@ from typing import Any
 
 from medassist.risk.base import Evidence, Fact
 from medassist.risk.units import CANONICAL_UNITS, normalize_unit, to_canonical
-from medassist.schemas.text import Entity, Measurement, Medication, TextExtraction
+from medassist.schemas.text import ContextAssertion, Entity, Measurement, Medication, TextExtraction
 
 __all__ = [
     "NoteFacts",
-    "NEGATION_CUES",
     "may_match",
     "required_literals",
     "lowered",
@@ -35,55 +35,10 @@ __all__ = [
 
 _NUM = r"(?P<v>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
 
-#: cues (before a mention, same clause) that negate it
-NEGATION_CUES = (
-    r"\bno\b",
-    r"\bnot\b",
-    r"\bnor\b",
-    r"\bnever\b",
-    r"\bden(?:y|ies|ied|ying)\b",
-    r"\bwithout\b",
-    r"\bnegative for\b",
-    r"\babsence of\b",
-    r"\babsent\b",
-    r"\bfree of\b",
-    r"\bruled? out\b",
-    r"\bno (?:known |prior |previous |past |personal )?(?:history|hx) of\b",
-    r"\bno evidence of\b",
-    r"\bunremarkable for\b",
-    r"\bwas not\b",
-    r"\bdid not\b",
-    r"\bneither\b",
-    r"\b(?:de)?void of\b",
-    r"\black(?:s|ed|ing)? (?:of |any )",
-    r"\b(?:does|do|did|has|have|had|is|was|were|are)(?: not|n't)\b",
-    r"\bwithout (?:any )?(?:history|evidence|signs?) of\b",
-)
-_NEG_PRE = re.compile("|".join(NEGATION_CUES), re.I)
-_NEG_POST = re.compile(
-    r"^[^.;:\n]{0,25}?\b(?:was|were|is|are)\s+(?:negative|absent|not (?:present|seen|found|detected)|ruled out|denied)"
-    r"|^[^.;:\n]{0,25}?\b(?:seems?|appears?|seemed|appeared) to be (?:absent|negative|ruled out)"
-    r"|^[^.;:\n]{0,30}?\b(?:came back|returned|tested|was reported|were reported) (?:as )?negative"
-    r"|^[^.;:\n]{0,15}?\b(?:absent|not present|not seen|not noted|excluded)\b"
-    r"|^\s*\(-\)|^\s*:\s*(?:no|negative|absent|none)\b",
-    re.I,
-)
 _FAMILY = re.compile(
     r"\b(?:family history|mother|father|brother|sister|sibling|parent|grandmother|grandfather|aunt|uncle|cousin|son|daughter|FHx?)\b",
     re.I,
 )
-_HYPOTHETICAL = re.compile(
-    r"\b(?:if|risk of|rule out|r/o|to prevent|prophylaxis|screen(?:ing)? for|concern for|possible|suspected|"
-    r"suspicion of|evaluat(?:e|ion) for|(?:likely|expected) to (?:cause|develop)|would|could|might|may|potential for)\b",
-    re.I,
-)
-_CLAUSE_BREAK = re.compile(
-    r"(?:\bbut\b|\bhowever\b|\bexcept\b|\balthough\b|\bwhich\b|\bwho\b|\bsecondary to\b|\bdue to\b"
-    r"|\b(?:and|with) (?:has|had|is|was|reports?|reported|complains?|presents?|presented|developed|underwent)\b"
-    r"|,\s*(?:he|she|they|the patient|patient)\b|;|\n)",
-    re.I,
-)
-_SENT_END = re.compile(r"(?<!\d)[.!?](?=\s|$)|\n\s*\n")
 
 
 @lru_cache(maxsize=1)
@@ -335,54 +290,28 @@ def finditer_literal(
 #: a phrase thousands of times; real notes mention a condition a few times)
 _MAX_MENTIONS = 500
 
+
 #: how far (characters) around a mention its context is read
-_CONTEXT_CHARS = 400
+def _negates_itself(phrase: str) -> bool:
+    """A matched phrase that holds its own negation ("tonsils without exudate")."""
+    from medassist.text.context import find_triggers
+
+    return any(
+        rule.category == "NEGATED_EXISTENCE" and rule.direction != "PSEUDO"
+        for trigger in find_triggers(phrase)
+        for rule in trigger.rules
+    )
 
 
-@lru_cache(maxsize=8)
-def _sentence_ends(text: str) -> tuple[list[int], list[int]]:
-    """Start and end offsets of every sentence end of a note (one scan per note)."""
-    starts: list[int] = []
-    ends: list[int] = []
-    for m in _SENT_END.finditer(text):
-        starts.append(m.start())
-        ends.append(m.end())
-    return starts, ends
-
-
-def _sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
-    starts, ends = _sentence_ends(text)
-    i = bisect_right(ends, start)
-    left = ends[i - 1] if i else 0
-    if start and text[start - 1] in ".!?" and (start < 2 or not text[start - 2].isdigit()):
-        left = max(left, start)  # a sentence end right before the mention
-    j = bisect_left(starts, end)
-    right = starts[j] if j < len(starts) else len(text)
-    return left, right
-
-
-def _mention_context(text: str, start: int, end: int) -> str:
-    """'negated', 'family', 'hypothetical' or 'affirmed' for a raw-text mention."""
-    s_left, s_right = _sentence_bounds(text, start, end)
-    # a bounded window: only the last words before and the first words after count
-    pre = text[max(s_left, start - _CONTEXT_CHARS) : start]
-    # only the current clause, and at most ~8 words before the mention
-    last_break = None
-    for last_break in _CLAUSE_BREAK.finditer(pre):  # noqa: B007 - the last one is kept
-        pass
-    if last_break is not None:
-        pre = pre[last_break.end() :]
-    words = pre.split()
-    pre_window = " ".join(words[-15:])
-    post = text[end : min(s_right, end + _CONTEXT_CHARS)]
-    post_break = _CLAUSE_BREAK.search(post)
-    if post_break:
-        post = post[: post_break.start()]
-    if _FAMILY.search(" ".join(words[-12:])):
+def _mention_context(facts: NoteFacts, start: int, end: int) -> str:
+    """'negated', 'family', 'hypothetical' or 'affirmed' for a raw-text mention: the text
+    engine's ConText assessment (the same rules and sections as its entities)."""
+    ctx = facts.context_of(start, end)
+    if ctx.family:
         return "family"
-    if _NEG_PRE.search(pre_window) or _NEG_POST.search(post):
+    if ctx.negated:
         return "negated"
-    if _HYPOTHETICAL.search(" ".join(words[-5:])):
+    if ctx.hypothetical or ctx.uncertain:
         return "hypothetical"
     return "affirmed"
 
@@ -428,6 +357,22 @@ class NoteFacts:
         except ImportError:  # a text-engine component is not installed: pattern fallback only
             extraction = TextExtraction(text_length=len(text))
         return cls(text, extraction)
+
+    def context_of(self, start: int, end: int) -> ContextAssertion:
+        """The text engine's context (negation, uncertainty, family, ...) of a note span."""
+        key = ("context", start, end)
+        if key not in self._memo:
+            from medassist.text.context import classify_spans
+
+            sentences = self._memo.get(("sentences",))
+            if sentences is None:
+                from medassist.text.sentences import split_sentences
+
+                sentences = self._memo[("sentences",)] = split_sentences(self.text)
+            (self._memo[key],) = classify_spans(
+                self.text, [(start, end)], sentences, self.extraction.sections
+            )
+        return self._memo[key]
 
     # ------------------------------------------------------------------ measurements
     def _span_evidence(self, start: int, end: int, note: str | None = None) -> Evidence:
@@ -646,7 +591,15 @@ class NoteFacts:
             self._memo[key] = self._condition(names)
         return self._memo[key]
 
-    def _condition(self, names: tuple[str, ...]) -> Fact | None:
+    def family_history(self, *names: str) -> Fact | None:
+        """Like :meth:`condition`, for criteria that are themselves a family history ("family
+        history of thrombosis"): a mention about a relative counts as affirmed."""
+        key = ("family_history", names)
+        if key not in self._memo:
+            self._memo[key] = self._condition(names, family=True)
+        return self._memo[key]
+
+    def _condition(self, names: tuple[str, ...], family: bool = False) -> Fact | None:
         wanted = {n.lower() for n in names}
         negated: Fact | None = None
         index = self._entity_index
@@ -654,10 +607,10 @@ class NoteFacts:
         for e in (self._entities[i] for i in hits):
             if e.preferred.lower() in wanted or e.text.lower() in wanted:
                 ctx = e.context
-                if ctx.family or ctx.hypothetical:
+                if (ctx.family and not family) or ctx.hypothetical:
                     continue
                 ev = self._span_evidence(e.start, e.end)
-                if ctx.negated or _mention_context(self.text, e.start, e.end) == "negated":
+                if ctx.negated:
                     negated = negated or Fact(
                         value=False, evidence=ev.model_copy(update={"note": "negated"})
                     )
@@ -671,8 +624,10 @@ class NoteFacts:
             for n, m in enumerate(finditer_literal(compiled, name, self.text)):
                 if n >= _MAX_MENTIONS:
                     break  # a name written this often without one affirmed mention: stop
-                ctx = _mention_context(self.text, m.start(), m.end())
-                if ctx == "affirmed" and " " in m.group(0).strip() and _NEG_PRE.search(m.group(0)):
+                ctx = _mention_context(self, m.start(), m.end())
+                if ctx == "family" and family:
+                    ctx = "negated" if self.context_of(m.start(), m.end()).negated else "affirmed"
+                if ctx == "affirmed" and " " in m.group(0).strip() and _negates_itself(m.group(0)):
                     ctx = (
                         "negated"  # a pattern spanning its own negation: "tonsils without exudate"
                     )

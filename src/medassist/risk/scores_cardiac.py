@@ -318,6 +318,38 @@ class Heart(Calculator):
         )
 
 
+#: transaminases stated as a multiple of normal ("AST and ALT were 4 times the normal value")
+_TRANSAMINASE_FOLD = (
+    r"\b(?:AST|ALT|SGOT|SGPT|transaminases?|aminotransferases?|liver enzymes)\b[^.;]{0,40}?"
+    r"\b(?P<n>\d+(?:\.\d+)?|three|four|five|six|seven|eight|nine|ten)\s?(?:times|x|×|-fold|fold)"
+    r"\s(?:the\s)?(?:upper limit of\s)?(?:normal|ULN)"
+)
+_FOLD_WORDS = {
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+}
+
+
+def _hepatic_derangement(facts: NoteFacts) -> Fact | None:
+    """HAS-BLED's liver item also counts biochemical evidence of significant hepatic
+    derangement (Pisters 2010: e.g. AST/ALT > 3x the upper limit of normal)."""
+    f = facts.find(_TRANSAMINASE_FOLD)
+    if f is None:
+        return None
+    m = re.search(_TRANSAMINASE_FOLD, f.value, re.I)
+    raw = m.group("n").lower() if m else "0"
+    fold = float(raw) if raw[0].isdigit() else float(_FOLD_WORDS.get(raw, 0))
+    if fold <= 3:
+        return None
+    return val(f, True, note=f"transaminases {fold:g}x normal: significant hepatic derangement")
+
+
 @register
 class HasBled(Calculator):
     id = "has_bled"
@@ -376,7 +408,10 @@ class HasBled(Calculator):
         if cr is not None and cr.value > 2.26:
             renal = val(cr, True)
         put(out, "renal_disease", renal)
-        put(out, "liver_disease", unhedged_condition(facts, *_cues()["liver_disease"]))
+        liver = unhedged_condition(facts, *_cues()["liver_disease"])
+        if liver is None or not liver.value:
+            liver = _hepatic_derangement(facts) or liver
+        put(out, "liver_disease", liver)
         put(out, "stroke", cue(facts, "stroke"))
         put(out, "bleeding", cue(facts, "bleeding_history"))
         put(

@@ -714,7 +714,8 @@ class Caprini(Calculator):
         put(out, "sex", facts.measurement("sex"))
         for name, _label, _pts, patterns in _CAPRINI_ITEMS:
             if patterns:
-                put(out, name, facts.condition(*patterns))
+                read = facts.family_history if name.startswith("family_") else facts.condition
+                put(out, name, read(*patterns))
 
         def affirmed(*patterns: str) -> Fact | None:
             f = facts.condition(*patterns)

@@ -134,7 +134,8 @@ def cue(facts: NoteFacts, *keys: str) -> Fact | None:
     Affirmed wins over negated across keys."""
     negated: Fact | None = None
     for key in keys:
-        f = facts.condition(*_cues()[key])
+        read = facts.family_history if key.startswith("family_history") else facts.condition
+        f = read(*_cues()[key])
         if f is not None and f.value is True:
             return f
         negated = negated or f

@@ -352,7 +352,7 @@ def _prefixes(regex: str, k: int = _KEY) -> frozenset[str] | None:
             while True:
                 if rep >= low:
                     out |= cur
-                if rep >= high or rep > low + m or all(len(x) >= m for x in cur - out):
+                if rep >= high or rep > low + m or all(len(x) >= m for x in cur):
                     out |= {x for x in cur if len(x) >= m}
                     return out
                 cur = {
@@ -419,7 +419,16 @@ def _parse_rule(raw: object, index: int) -> ContextRule:
         raise _fail(f"pattern does not match its own literal {literal!r}", rule=index)
     if compiled.match("") is not None:
         raise _fail(f"pattern for {literal!r} matches the empty string", rule=index)
+    if pattern is not None and _UNBOUNDED_GROUP_RX.search(pattern):
+        # "(?:a )*(?:mother)" tried at every "a" of "a a a ..." reads to the sentence end:
+        # quadratic in the sentence; a bounded repeat {0,3} keeps the scan linear
+        raise _fail(
+            f"pattern for {literal!r} repeats a group without bound; use {{m,n}}", rule=index
+        )
     return rule
+
+
+_UNBOUNDED_GROUP_RX = re.compile(r"(?<!\\)[)\]][*+]")
 
 
 def parse_rules(document: object) -> ContextRules:
