@@ -22,6 +22,7 @@ from medassist.risk.scoring import (
     sex_input,
     val,
 )
+from medassist.text.number_words import word_number
 
 __all__ = ["Cha2ds2Vasc", "Heart", "HasBled", "Rcri", "FraminghamChd"]
 
@@ -324,16 +325,6 @@ _TRANSAMINASE_FOLD = (
     r"\b(?P<n>\d+(?:\.\d+)?|three|four|five|six|seven|eight|nine|ten)\s?(?:times|x|×|-fold|fold)"
     r"\s(?:the\s)?(?:upper limit of\s)?(?:normal|ULN)"
 )
-_FOLD_WORDS = {
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-}
 
 
 def _hepatic_derangement(facts: NoteFacts) -> Fact | None:
@@ -343,8 +334,7 @@ def _hepatic_derangement(facts: NoteFacts) -> Fact | None:
     if f is None:
         return None
     m = re.search(_TRANSAMINASE_FOLD, f.value, re.I)
-    raw = m.group("n").lower() if m else "0"
-    fold = float(raw) if raw[0].isdigit() else float(_FOLD_WORDS.get(raw, 0))
+    fold = word_number(m.group("n")) if m else 0.0
     if fold <= 3:
         return None
     return val(f, True, note=f"transaminases {fold:g}x normal: significant hepatic derangement")
