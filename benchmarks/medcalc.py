@@ -308,6 +308,7 @@ UNIT_FIX = {
     "msec": "ms",
     "µL": "/µL",
     "m^3": "/µL",
+    "L": "/L",  # 'Platelet count': [147000000000.0, 'L'] is a count per litre
     "mm^3": "/µL",
     "mc/kg/min": "mcg/kg/min",
     "per day": None,
@@ -417,6 +418,11 @@ def entities_to_inputs(calculator_id: str, entities: dict[str, Any]) -> dict[str
 
     calc = get_calculator(calculator_id)
     specs = {s.name: s for s in calc.inputs}
+    if calculator_id == "mme":
+        return _mme_inputs(entities)
+    if calculator_id == "steroid_conversion":
+        name, dose, _unit = entities["input steroid"]
+        return {"steroid": name, "steroid_dose": dose, "target_steroid": entities["target steroid"]}
     out: dict[str, Any] = {}
     for key, raw in entities.items():
         names = (GCS_ENTITY[key],) if key in GCS_ENTITY else ENTITY_TO_INPUT.get(key, ())
@@ -463,6 +469,16 @@ def entities_to_inputs(calculator_id: str, entities: dict[str, Any]) -> dict[str
     return out
 
 
+def _mme_inputs(entities: dict[str, Any]) -> dict[str, Any]:
+    """'HYDROmorphone Dose' [60, 'mg'] / 'HYDROmorphone Dose Per Day' [1, 'per day'] ->
+    hydromorphone_dose / hydromorphone_doses_per_day."""
+    out: dict[str, Any] = {}
+    for key, (amount, *_rest) in entities.items():
+        drug = key.replace(" Dose Per Day", "").replace(" Dose", "").lower().replace(" ", "_")
+        out[f"{drug}_{'doses_per_day' if key.endswith('Per Day') else 'dose'}"] = amount
+    return out
+
+
 def _pressure(entities: dict[str, Any], kind: str) -> float | None:
     raw = entities.get(f"{kind} Blood Pressure")
     return float(raw[0]) if isinstance(raw, list) and raw else None
@@ -490,12 +506,6 @@ def is_correct(row: dict[str, str], value: Any) -> bool:
         return False
     kind = row["Output Type"]
     gt = row["Ground Truth Answer"].strip()
-    if kind == "date":
-        try:
-            want = _date(gt)
-        except ValueError:
-            return False
-        return str(value)[:10] == want or _norm_date(str(value)) == want
     if gt.startswith("("):  # gestational age: ('3 weeks', '4 days')
         w, d = (int(x) for x in re.findall(r"\d+", gt)[:2])
         got = [int(x) for x in re.findall(r"\d+", str(value))]
@@ -503,6 +513,12 @@ def is_correct(row: dict[str, str], value: Any) -> bool:
             total = float(value)
             return abs(total - (w + d / 7)) < 1 / 14 or abs(total - (w * 7 + d)) < 0.5
         return got[:2] == [w, d]
+    if kind == "date":
+        try:
+            want = _date(gt)
+        except ValueError:
+            return False
+        return str(value)[:10] == want or _norm_date(str(value)) == want
     try:
         v = float(value)
         lo, hi = float(row["Lower Limit"]), float(row["Upper Limit"])
