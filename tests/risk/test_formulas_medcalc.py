@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import ast
 import csv
-import importlib.util
-import sys
 from collections import defaultdict
 from pathlib import Path
 from types import ModuleType
@@ -33,18 +31,6 @@ ROOT = Path(__file__).resolve().parents[2]
 #: one-shot rows (the disputes file lists dev rows) whose label misreads the note; their own
 #: entities give the label
 ONE_SHOT_DISPUTES = {"40": "MME: the note says morphine 20 mg, the label uses 50 mg"}
-
-
-@pytest.fixture(scope="module")
-def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "medcalc_bench_formulas", ROOT / "benchmarks" / "medcalc.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["medcalc_bench_formulas"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import ast
 import csv
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -20,18 +18,6 @@ import pytest
 from medassist.risk import calculate
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "medcalc_bench_corrections", ROOT / "benchmarks" / "medcalc.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["medcalc_bench_corrections"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")

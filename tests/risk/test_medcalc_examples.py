@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import ast
 import csv
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
-import pytest
 from score_ids import SCORE_IDS
 
 from medassist.risk import calculate
@@ -18,18 +15,6 @@ ROOT = Path(__file__).resolve().parents[2]
 MINE = set(SCORE_IDS)
 #: one-shot rows whose gold entities leave out items the label counts
 INCOMPLETE_ENTITIES = {"17": "Centor: entities omit exudate, nodes and cough"}
-
-
-@pytest.fixture(scope="module")
-def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "medcalc_bench", ROOT / "benchmarks" / "medcalc.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["medcalc_bench"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def _rows(path: Path, bench: ModuleType) -> list[dict[str, str]]:
