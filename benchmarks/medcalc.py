@@ -616,7 +616,8 @@ def soft_disputes() -> set[str]:
     rows = set()
     for line in DISPUTES.read_text(encoding="utf-8").splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        soft = len(cells) >= 5 and cells[4].startswith(("judgement", "note, time point"))
+        reason = cells[4].split(":", 1)[0] if len(cells) >= 5 else ""
+        soft = "judgement" in reason or "time point" in reason
         if soft and cells[0].isdigit():
             rows.add(cells[0])
     return rows

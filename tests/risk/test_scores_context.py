@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from medassist.risk import calculate
 from medassist.risk.facts import NoteFacts
 
@@ -59,3 +61,63 @@ def test_hedged_mention_is_not_affirmed() -> None:
     )
     stemi = facts.condition("STEMI")
     assert stemi is None or stemi.value is not True
+
+
+def test_scheduled_transplant_is_not_immunocompromise() -> None:
+    note = (
+        "57-year-old man in the emergency department with chronic renal failure managed "
+        "conservatively; he is scheduled for a kidney transplant. Temperature 37.2 C, HR 73, "
+        "RR 27, BP 190/103, GCS 15."
+    )
+    chronic = _component(calculate("apache2", text=note), "chronic_organ_insufficiency")
+    assert chronic.points == 0
+
+
+def test_caprini_planned_operation_counts_and_spinal_injury_needs_paralysis() -> None:
+    planned = "62-year-old woman scheduled for elective total knee arthroplasty next week."
+    surgery = _component(calculate("caprini", text=planned), "surgery_type")
+    assert surgery.value == "elective major lower extremity arthroplasty"
+    walking = (
+        "70-year-old after a fall resulting in a spinal injury; she is able to ambulate "
+        "normally. A motor vehicle accident last month injured her left leg."
+    )
+    result = calculate("caprini", text=walking)
+    assert _component(result, "spinal_cord_injury").points == 0
+    assert _component(result, "multiple_trauma").points == 0
+    cord = "45-year-old man with an acute spinal cord injury and paraplegia two weeks ago."
+    assert _component(calculate("caprini", text=cord), "spinal_cord_injury").points == 5
+
+
+def test_heart_history_mixed_elements_are_moderately_suspicious() -> None:
+    typical = (
+        "55-year-old man with retrosternal chest pressure radiating to the left arm, worse on "
+        "exertion, with diaphoresis."
+    )
+    mixed = typical + " The pain is sharp, lasted several hours and is reproduced by palpation."
+    assert _component(calculate("heart", text=typical), "history").value == "highly suspicious"
+    assert _component(calculate("heart", text=mixed), "history").value == "moderately suspicious"
+
+
+def test_anion_gap_ions_come_from_one_sample() -> None:
+    note = (
+        "Serum sodium 133 mmol/L, potassium 2.7 mmol/L, albumin 3.2 g/dL. Arterial blood gas: "
+        "pH 7.22, HCO3 11.3 with base deficit of - 17 mmol/L, Na+ 139 meq/L, Cl 122 mmol/L."
+    )
+    gap = calculate("anion_gap", text=note)
+    assert gap.value == pytest.approx(139 - 122 - 11.3)
+
+
+def test_framingham_risk_is_reported_to_one_decimal() -> None:
+    r = calculate(
+        "framingham_chd",
+        inputs={
+            "age": 35,
+            "sex": "female",
+            "smoker": False,
+            "total_cholesterol": 126,
+            "hdl": 30,
+            "sbp": 100,
+            "bp_treated": True,
+        },
+    )
+    assert r.value == 0.0

@@ -303,16 +303,18 @@ def _negates_itself(phrase: str) -> bool:
     )
 
 
-def _mention_context(facts: NoteFacts, start: int, end: int) -> str:
-    """'negated', 'family', 'hypothetical' or 'affirmed' for a raw-text mention: the text
-    engine's ConText assessment (the same rules and sections as its entities)."""
-    ctx = facts.context_of(start, end)
-    if ctx.family:
-        return "family"
-    if ctx.negated:
-        return "negated"
-    if ctx.hypothetical or ctx.uncertain:
-        return "hypothetical"
+def _status(context: ContextAssertion, *, family: bool = False, planned: bool = False) -> str:
+    """'affirmed', 'negated' or 'skip' for a mention with the text engine's ``context``.
+
+    ``family``: the criterion is itself a family history (a relative's mention counts).
+    ``planned``: the criterion is a procedure a pre-operative score is computed for (a
+    scheduled operation counts)."""
+    if context.negated:
+        return "negated" if family or not context.family else "skip"
+    if context.family and not family:
+        return "skip"
+    if context.uncertain or (context.hypothetical and not planned):
+        return "skip"
     return "affirmed"
 
 
@@ -362,16 +364,14 @@ class NoteFacts:
         """The text engine's context (negation, uncertainty, family, ...) of a note span."""
         key = ("context", start, end)
         if key not in self._memo:
-            from medassist.text.context import classify_spans
+            spans = self._memo.get(("span_context",))
+            if spans is None:
+                from medassist.text.context import SpanContext
 
-            sentences = self._memo.get(("sentences",))
-            if sentences is None:
-                from medassist.text.sentences import split_sentences
-
-                sentences = self._memo[("sentences",)] = split_sentences(self.text)
-            (self._memo[key],) = classify_spans(
-                self.text, [(start, end)], sentences, self.extraction.sections
-            )
+                spans = self._memo[("span_context",)] = SpanContext(
+                    self.text, sections=self.extraction.sections
+                )
+            self._memo[key] = spans.classify(start, end)
         return self._memo[key]
 
     # ------------------------------------------------------------------ measurements
@@ -599,41 +599,50 @@ class NoteFacts:
             self._memo[key] = self._condition(names, family=True)
         return self._memo[key]
 
-    def _condition(self, names: tuple[str, ...], family: bool = False) -> Fact | None:
+    def procedure(self, *names: str) -> Fact | None:
+        """Like :meth:`condition`, for the operation a pre-operative score is computed for:
+        a scheduled or planned procedure ("scheduled for a hip arthroplasty") counts."""
+        key = ("procedure", names)
+        if key not in self._memo:
+            self._memo[key] = self._condition(names, planned=True)
+        return self._memo[key]
+
+    def _condition(
+        self, names: tuple[str, ...], family: bool = False, planned: bool = False
+    ) -> Fact | None:
         wanted = {n.lower() for n in names}
         negated: Fact | None = None
         index = self._entity_index
         hits = sorted({i for n in wanted for i in index.get(n, ())})
-        for e in (self._entities[i] for i in hits):
-            if e.preferred.lower() in wanted or e.text.lower() in wanted:
-                ctx = e.context
-                if (ctx.family and not family) or ctx.hypothetical:
-                    continue
-                ev = self._span_evidence(e.start, e.end)
-                if ctx.negated:
-                    negated = negated or Fact(
-                        value=False, evidence=ev.model_copy(update={"note": "negated"})
-                    )
-                    continue
-                if ctx.uncertain:
-                    continue
-                return Fact(value=True, evidence=ev)
+        spans = [
+            (e.start, e.end, e.context)
+            for e in (self._entities[i] for i in hits)
+            if e.preferred.lower() in wanted or e.text.lower() in wanted
+        ]
+        for start, end, context in spans:
+            status = _status(context, family=family, planned=planned)
+            if status == "affirmed":
+                return Fact(value=True, evidence=self._span_evidence(start, end))
+            if status == "negated" and negated is None:
+                negated = Fact(value=False, evidence=self._span_evidence(start, end, "negated"))
         # names none of whose literal words are in the note cannot match: skip their scans
         for name in (n for n in names if may_match(n, self.text)):
             compiled = _rx(rf"(?<![\w-])(?:{name})(?![\w])", re.I)
             for n, m in enumerate(finditer_literal(compiled, name, self.text)):
                 if n >= _MAX_MENTIONS:
                     break  # a name written this often without one affirmed mention: stop
-                ctx = _mention_context(self, m.start(), m.end())
-                if ctx == "family" and family:
-                    ctx = "negated" if self.context_of(m.start(), m.end()).negated else "affirmed"
-                if ctx == "affirmed" and " " in m.group(0).strip() and _negates_itself(m.group(0)):
-                    ctx = (
-                        "negated"  # a pattern spanning its own negation: "tonsils without exudate"
-                    )
-                if ctx == "affirmed":
+                status = _status(
+                    self.context_of(m.start(), m.end()), family=family, planned=planned
+                )
+                if (
+                    status == "affirmed"
+                    and " " in m.group(0).strip()
+                    and _negates_itself(m.group(0))
+                ):
+                    status = "negated"  # a pattern spanning its own negation: "without exudate"
+                if status == "affirmed":
                     return Fact(value=True, evidence=self._span_evidence(m.start(), m.end()))
-                if ctx == "negated" and negated is None:
+                if status == "negated" and negated is None:
                     negated = Fact(
                         value=False,
                         evidence=self._span_evidence(m.start(), m.end(), note="negated"),

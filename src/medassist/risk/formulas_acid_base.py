@@ -153,6 +153,9 @@ class _GapCalculator(Calculator):
         if self.corrected:
             mapping["albumin"] = "albumin"
         found = measurements(facts, mapping)
+        # the gap's three ions come from one sample: when chloride was measured only with a
+        # later panel (a blood gas: "Na 139, Cl 122, HCO3 11.3"), take its sodium too
+        found = same_panel(facts, found, "chloride", ("sodium", "bicarbonate"))
         if self.corrected:
             # the albumin correction belongs to the anion gap of the same sample
             found = same_panel(facts, found, "albumin", ("sodium", "chloride", "bicarbonate"))

@@ -430,13 +430,17 @@ _NOT_SERUM = re.compile(
 )
 
 
+_BASE_DEFICIT = re.compile(r"\bbase (?:deficit|excess)\b", re.I)
+
+
 def _suspicious(key: str, fact: Fact, note: str = "") -> bool:
     """A NoteFacts reading whose span (or the words just before it) shows it is not the
     patient's measured value."""
     text = fact.evidence.text or ""
     start = fact.evidence.start
     if note and start is not None:
-        text = note[max(0, start - 25) : start] + " " + text
+        before = _BASE_DEFICIT.sub("", note[max(0, start - 40) : start])  # an ABG's, not a target
+        text = before[-25:] + " " + text
     if key in _SERUM_KEYS and _NOT_SERUM.search(text):
         return True
     if re.search(r"desired|target|goal|deficit|normal range|reference", text, re.I):

@@ -221,6 +221,20 @@ _ANGINAL_FEATURES: dict[str, tuple[str, ...]] = {
     ),
 }
 _TYPICAL = (r"typical (?:angina|chest pain)", r"anginal (?:chest )?pain")
+#: non-specific elements (Backus 2010): pain that is sharp or stabbing, pleuritic, positional,
+#: reproduced by palpation or movement, lasting hours, or not relieved by nitrates; their
+#: presence beside specific elements makes the history "mixed" (moderately suspicious)
+_NONSPECIFIC_FEATURES: tuple[str, ...] = (
+    r"(?:felt |feels |was |is )?(?:sharp|stabbing|knife-like)(?: in (?:nature|character|quality))?",
+    r"pleuritic",
+    r"positional",
+    r"(?:reproduc\w{0,5}|elicited|worse\w{0,2}) (?:by|with|on|upon) (?:palpation|movement|range of motion|pressing|breathing)",
+    r"(?:pain|tenderness) (?:was |is )?elicited (?:by|with|on) (?:palpation|range of motion|movement)",
+    r"elicited pain with range of motion",
+    r"last(?:ed|ing|s) (?:for )?(?:several|many|a few|\d+) hours",
+    r"(?:not|never|did not|didn't) (?:been )?(?:reliev\w{0,3}|improv\w{0,3}|respond\w{0,3})[^.;]{0,20}?(?:by|with|to)? ?(?:sublingual |SL )?(?:nitro\w{0,8}|nitrates?|GTN)",
+    r"(?:nitro\w{0,8}|nitrates?|GTN) did not (?:relieve|improve|help)",
+)
 
 
 def heart_history(facts: NoteFacts) -> Fact | None:
@@ -238,7 +252,9 @@ def heart_history(facts: NoteFacts) -> Fact | None:
         if f is not None and f.value is True:
             found.append((label, f))
     result: Fact | None = None
-    if len(found) >= 3:
+    nonspecific = facts.condition(*_NONSPECIFIC_FEATURES)
+    mixed = nonspecific is not None and nonspecific.value is True
+    if len(found) >= 3 and not mixed:
         level = HEART_HISTORY_LEVELS[2]
     elif found:
         level = HEART_HISTORY_LEVELS[1]
@@ -250,10 +266,11 @@ def heart_history(facts: NoteFacts) -> Fact | None:
     if found:
         first = min((f for _, f in found), key=lambda f: f.evidence.start or 0)
         names = ", ".join(label for label, _ in found)
+        also = " with non-specific elements" if mixed else ""
         result = Fact(
             value=level,
             evidence=first.evidence.model_copy(
-                update={"note": f"{len(found)} anginal element(s): {names}"}
+                update={"note": f"{len(found)} anginal element(s): {names}{also}"}
             ),
         )
     memo[key] = result

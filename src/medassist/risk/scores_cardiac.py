@@ -506,7 +506,7 @@ class Rcri(Calculator):
         put(
             out,
             "high_risk_surgery",
-            facts.condition(
+            facts.procedure(
                 r"(?:intraperitoneal|intra-abdominal|intrathoracic|thoracic|abdominal aortic|aortic|suprainguinal vascular|vascular) surgery",
                 "laparotomy",
                 "thoracotomy",
@@ -690,6 +690,6 @@ class FraminghamChd(Calculator):
         return finish(
             self,
             comps,
-            value=round(risk, 2),
+            value=round(risk, 1),  # ATP III risk, in percent to one decimal
             formula=f"risk = (1 - {s0}^exp(L)) x 100, L = {lsum:.4f} (ATP III sex-specific coefficients) = {risk:.2f}%",
         )

@@ -510,16 +510,20 @@ _CAPRINI_ITEMS: list[tuple[str, str, int, tuple[str, ...]]] = [
             "multiple trauma",
             "polytrauma",
             "multiple injuries",
-            r"motor vehicle (?:accident|collision|crash)",
-            "MVA",
-            "MVC",
-        ),
+            r"multiple (?:fractures|traumatic injuries)",
+        ),  # a motor vehicle accident is a mechanism; Caprini's item is polytrauma
     ),
     (
         "spinal_cord_injury",
         "Acute spinal cord injury with paralysis in the last month",
         5,
-        ("spinal cord injury", r"spinal (?:cord )?injur(?:y|ies)", "spinal fracture"),
+        # Caprini's item is acute spinal cord injury with paralysis: a spinal (column) injury
+        # in a patient who walks is not it
+        (
+            r"spinal cord (?:injur(?:y|ies)|lesion|compression|trauma)",
+            r"(?:para|quadri|tetra)pleg\w+",
+            r"(?:paralysis|paralyzed|paralysed) (?:of|in) (?:both|the) (?:legs|lower (?:limbs|extremities))",
+        ),
     ),
     ("varicose_veins", "Varicose veins", 1, ("varicose veins?", "varicosities")),
     (
@@ -721,18 +725,22 @@ class Caprini(Calculator):
             f = facts.condition(*patterns)
             return f if f is not None and f.value else None
 
-        arth = affirmed(
+        def operation(*patterns: str) -> Fact | None:  # done or planned: Caprini is pre-op
+            f = facts.procedure(*patterns)
+            return f if f is not None and f.value else None
+
+        arth = operation(
             r"total (?:hip|knee) (?:arthroplasty|replacement)",
             r"(?:hip|knee) arthroplasty",
             r"(?:major )?lower (?:extremity|limb) (?:arthroplasty|joint replacement)",
             "THA",
             "TKA",
         )
-        lap = affirmed(r"laparoscop\w+")
-        minor = affirmed(
+        lap = operation(r"laparoscop\w+")
+        minor = operation(
             r"minor (?:surgery|procedure|operation)", "excision", "biopsy", r"arthroscop\w+"
         )
-        major = affirmed(
+        major = operation(
             "major surgery",
             "laparotomy",
             r"\w+ectomy",

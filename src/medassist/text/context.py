@@ -49,6 +49,7 @@ __all__ = [
     "find_triggers",
     "classify_context",
     "classify_spans",
+    "SpanContext",
     "context_for_span",
     "apply_context",
     "SECTION_CONTEXT",
@@ -679,47 +680,62 @@ def context_for_span(
     return _with_section(assertion, _SectionIndex(sections), start)
 
 
+class SpanContext:
+    """Context of any span of one text: sentences, sections and each sentence's triggers are
+    prepared once, so many look-ups (a calculator's regex hits, grounding's words) stay cheap.
+
+    ``sentences`` and ``sections`` default to the text engine's own splitting
+    (:func:`medassist.text.sentences.split_sentences`, :func:`medassist.text.sections.
+    detect_sections`); pass them when already computed."""
+
+    def __init__(
+        self,
+        text: str,
+        sentences: Sequence[Span] | None = None,
+        sections: Sequence[Section] | None = None,
+    ) -> None:
+        if not isinstance(text, str):
+            raise InputError("text must be a string")
+        if sentences is None:
+            from medassist.text.sentences import split_sentences
+
+            sentences = split_sentences(text)
+        if sections is None:
+            from medassist.text.sections import detect_sections
+
+            sections = detect_sections(text)
+        self.text = text
+        self._rules = load_rules()
+        self._sections = _SectionIndex(sections)
+        self._sentences = sorted(sentences, key=lambda s: s.start)
+        self._starts = [s.start for s in self._sentences]
+        self._scanned: dict[tuple[int, int], tuple[str, list[Trigger], list[int]]] = {}
+
+    def classify(self, start: int, end: int) -> ContextAssertion:
+        """The context of ``text[start:end]``: its sentence's triggers plus section flags."""
+        text, rules = self.text, self._rules
+        _check_offsets(len(text), start, end)
+        bounds = _sentence_bounds(text, self._sentences, start, end, self._starts)
+        if bounds not in self._scanned:
+            sentence = text[bounds[0] : bounds[1]]
+            self._scanned[bounds] = (sentence, rules.scan(sentence), _word_starts(sentence))
+        sentence, triggers, words = self._scanned[bounds]
+        t_start, t_end = start - bounds[0], end - bounds[0]
+        if any(t.end > t_start and t.start < t_end for t in triggers):
+            triggers = rules.scan(sentence, (t_start, t_end))  # re-scan around the mention
+        assertion = _assess(sentence, triggers, words, t_start, t_end, rules)
+        return _with_section(assertion, self._sections, start)
+
+
 def classify_spans(
     text: str,
     spans: Sequence[tuple[int, int]],
     sentences: Sequence[Span] | None = None,
     sections: Sequence[Section] | None = None,
 ) -> list[ContextAssertion]:
-    """The context of each ``text[start:end]`` of ``spans``, in order: its sentence's triggers
-    plus section-implied flags, each sentence scanned once.
-
-    ``sentences`` and ``sections`` default to the text engine's own splitting
-    (:func:`medassist.text.sentences.split_sentences`, :func:`medassist.text.sections.
-    detect_sections`); pass them when already computed."""
-    if not isinstance(text, str):
-        raise InputError("text must be a string")
-    if sentences is None:
-        from medassist.text.sentences import split_sentences
-
-        sentences = split_sentences(text)
-    if sections is None:
-        from medassist.text.sections import detect_sections
-
-        sections = detect_sections(text)
-    rules = load_rules()
-    section_index = _SectionIndex(sections)
-    ordered = sorted(sentences, key=lambda s: s.start)
-    starts = [s.start for s in ordered]
-    scanned: dict[tuple[int, int], tuple[str, list[Trigger], list[int]]] = {}
-    out: list[ContextAssertion] = []
-    for start, end in spans:
-        _check_offsets(len(text), start, end)
-        bounds = _sentence_bounds(text, ordered, start, end, starts)
-        if bounds not in scanned:
-            sentence = text[bounds[0] : bounds[1]]
-            scanned[bounds] = (sentence, rules.scan(sentence), _word_starts(sentence))
-        sentence, triggers, words = scanned[bounds]
-        t_start, t_end = start - bounds[0], end - bounds[0]
-        if any(t.end > t_start and t.start < t_end for t in triggers):
-            triggers = rules.scan(sentence, (t_start, t_end))  # re-scan around the mention
-        assertion = _assess(sentence, triggers, words, t_start, t_end, rules)
-        out.append(_with_section(assertion, section_index, start))
-    return out
+    """The context of each ``text[start:end]`` of ``spans``, in order (see :class:`SpanContext`)."""
+    context = SpanContext(text, sentences, sections)
+    return [context.classify(start, end) for start, end in spans]
 
 
 def apply_context(
