@@ -172,3 +172,12 @@ def test_number_words() -> None:
     assert check_grounding("Six headaches per month.", "6 headaches per month").unsupported == []
     (item,) = check_grounding("Seven headaches per month.", "6 headaches per month").unsupported
     assert item.kind == "number"
+
+
+def test_living_situation_is_grounded_as_one_fact() -> None:
+    note = "81-year-old woman after a fall. Confused per daughter. Lives alone."
+    assert check_grounding("The patient lives with her daughter.", note).unsupported
+    assert not check_grounding("History per daughter.", note).unsupported
+    assert not check_grounding(
+        "She lives with her daughter.", "Lives with her daughter; independent."
+    ).unsupported

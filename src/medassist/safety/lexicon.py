@@ -190,7 +190,10 @@ def _analyse_cached(text: str, context: bool = True) -> TextAnalysisView:
         if not toks:
             continue
         lows = [t[2].lower() for t in toks]
-        triggers = _trigger_spans(text, s0, s1)
+        triggers, relations = _trigger_spans(text, s0, s1)
+        for r0, r1 in relations:  # "lives with her daughter": one fact, grounded as a whole
+            mentions.append(Mention(_relation_concept(text[r0:r1]), r0, r1, text[r0:r1], si))
+        triggers += relations
         drugs = {i: (j, name) for i, j, name in _find_drugs(text, toks, found)}
         i = 0
         while i < len(toks):
@@ -255,14 +258,39 @@ def _is_unit(w: str) -> bool:
     return (len(w) > 2 or "/" in w) and normalise_unit(w) is not None
 
 
-def _trigger_spans(text: str, s0: int, s1: int) -> list[tuple[int, int]]:
-    """Spans (in ``text``) of the context triggers of the sentence ``text[s0:s1]`` that set a
-    flag (negation, uncertainty, history, hypothesis, family): the text engine's rules."""
-    out = []
+def _trigger_spans(
+    text: str, s0: int, s1: int
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Spans (in ``text``) of the sentence ``text[s0:s1]``'s context triggers that set a flag
+    (negation, uncertainty, history, hypothesis, family), and of its relation phrases: the
+    rules' pseudo-triggers that name a relative ("lives with her daughter", "per mother")."""
+    flags, relations = [], []
     for trig in find_triggers(text[s0:s1]):
+        span = (trig.start + s0, trig.end + s0)
         if any(r.direction in _SCOPED and CATEGORIES[r.category] for r in trig.rules):
-            out.append((trig.start + s0, trig.end + s0))
-    return out
+            flags.append(span)
+        elif any(r.direction == "PSEUDO" for r in trig.rules) and _relative_rx().search(
+            text[span[0] : span[1]].lower()
+        ):
+            relations.append(span)
+    return flags, relations
+
+
+@lru_cache(maxsize=1)
+def _relative_rx() -> re.Pattern[str]:
+    """Any relative the context rules know (their FAMILY triggers)."""
+    from medassist.text.context import _rule_regex, load_rules
+
+    family = [r for r in load_rules().rules if r.category == "FAMILY" and r.direction in _SCOPED]
+    return re.compile("|".join(f"(?:{_rule_regex(r)})" for r in family))
+
+
+_RELATION_FILLER = frozenset({"his", "her", "their", "the", "a", "an", "patient's", "pt's"})
+
+
+def _relation_concept(phrase: str) -> str:
+    words = [w for w in _WORD.findall(phrase.lower()) if w not in _RELATION_FILLER]
+    return "r:" + " ".join(stem(w) for w in words)
 
 
 _SCOPED = frozenset({"FORWARD", "BACKWARD", "BIDIRECTIONAL"})
