@@ -143,37 +143,11 @@ _LITERAL_CHARS = frozenset(
 )
 
 
-def _split_top(pattern: str) -> list[str]:
-    """The top-level alternatives of a regex (``a|b(?:c|d)`` -> ``a``, ``b(?:c|d)``)."""
-    parts: list[str] = []
-    cur: list[str] = []
+def _syntax(pattern: str, start: int = 0) -> Iterator[tuple[int, str, int]]:
+    """(index, character, group depth before it) for the regex's structural characters: those
+    neither escaped nor inside a character class."""
     depth, in_class, escaped = 0, False, False
-    for ch in pattern:
-        if escaped:
-            escaped = False
-        elif ch == "\\":
-            escaped = True
-        elif in_class:
-            in_class = ch != "]"
-        elif ch == "[":
-            in_class = True
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "|" and depth == 0:
-            parts.append("".join(cur))
-            cur = []
-            continue
-        cur.append(ch)
-    parts.append("".join(cur))
-    return parts
-
-
-def _closing(pattern: str, i: int) -> int:
-    """Index of the parenthesis closing the group opened at ``pattern[i]`` (-1: none)."""
-    depth, in_class, escaped = 0, False, False
-    for j in range(i, len(pattern)):
+    for j in range(start, len(pattern)):
         ch = pattern[j]
         if escaped:
             escaped = False
@@ -183,12 +157,23 @@ def _closing(pattern: str, i: int) -> int:
             in_class = ch != "]"
         elif ch == "[":
             in_class = True
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return j
+        else:
+            yield j, ch, depth
+            depth += {"(": 1, ")": -1}.get(ch, 0)
+
+
+def _split_top(pattern: str) -> list[str]:
+    """The top-level alternatives of a regex (``a|b(?:c|d)`` -> ``a``, ``b(?:c|d)``)."""
+    cuts = [j for j, ch, depth in _syntax(pattern) if ch == "|" and depth == 0]
+    bounds = [-1, *cuts, len(pattern)]
+    return [pattern[bounds[k] + 1 : bounds[k + 1]] for k in range(len(bounds) - 1)]
+
+
+def _closing(pattern: str, i: int) -> int:
+    """Index of the parenthesis closing the group opened at ``pattern[i]`` (-1: none)."""
+    for j, ch, depth in _syntax(pattern, i):
+        if ch == ")" and depth == 1:
+            return j
     return -1
 
 
