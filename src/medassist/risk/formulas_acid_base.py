@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from medassist.risk.base import Band, Calculator, Fact, InputSpec, ScoreResult, register
 from medassist.risk.formulas_common import (
+    SODIUM_INPUT,
     fmt,
     make_result,
     measurements,
@@ -39,14 +40,7 @@ NORMAL_BICARBONATE = 24.0
 NORMAL_ALBUMIN = 4.0
 
 _INPUTS = [
-    InputSpec(
-        name="sodium",
-        label="Sodium",
-        unit="mmol/L",
-        minimum=80,
-        maximum=220,
-        derivation="serum sodium (mEq/L = mmol/L)",
-    ),
+    SODIUM_INPUT,
     InputSpec(
         name="chloride",
         label="Chloride",

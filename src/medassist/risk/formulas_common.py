@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "SEX_INPUT",
+    "SODIUM_INPUT",
     "fmt",
     "band_label",
     "norm_sex",
@@ -56,6 +57,15 @@ def band_label(value: float, bands: Iterable[Band]) -> str | None:
 
 
 #: the sex input shared by the formula calculators
+#: serum sodium, shared by the electrolyte, acid-base and renal formulas
+SODIUM_INPUT = InputSpec(
+    name="sodium",
+    label="Serum sodium",
+    unit="mmol/L",
+    minimum=80,
+    maximum=220,
+    derivation="serum sodium (mEq/L = mmol/L)",
+)
 SEX_INPUT = InputSpec(
     name="sex",
     label="Sex",

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from medassist.risk.base import Band, Calculator, Fact, InputSpec, ScoreResult, register
 from medassist.risk.formulas_common import (
+    SODIUM_INPUT,
     fmt,
     make_result,
     measurements,
@@ -26,14 +27,6 @@ __all__ = [
     "total_body_water_fraction",
 ]
 
-_SODIUM = InputSpec(
-    name="sodium",
-    label="Serum sodium",
-    unit="mmol/L",
-    minimum=80,
-    maximum=220,
-    derivation="serum sodium (mEq/L = mmol/L)",
-)
 _GLUCOSE = InputSpec(
     name="glucose",
     label="Serum glucose",
@@ -129,7 +122,7 @@ class SodiumCorrection(Calculator):
     unit = "mEq/L"
     relevance = 40
     bands: ClassVar[list[Band]] = _NA_BANDS
-    inputs: ClassVar[list[InputSpec]] = [_SODIUM, _GLUCOSE]
+    inputs: ClassVar[list[InputSpec]] = [SODIUM_INPUT, _GLUCOSE]
 
     def relevant(self, facts: NoteFacts) -> bool:
         """Reported when glucose is 200 mg/dL or more."""
@@ -159,7 +152,7 @@ class SerumOsmolality(Calculator):
     relevance = 45
     bands: ClassVar[list[Band]] = _OSM_BANDS
     inputs: ClassVar[list[InputSpec]] = [
-        _SODIUM,
+        SODIUM_INPUT,
         InputSpec(
             name="bun",
             label="Blood urea nitrogen",
@@ -236,7 +229,7 @@ class FreeWaterDeficit(Calculator):
             maximum=400,
             derivation="body weight (lb converted to kg)",
         ),
-        _SODIUM,
+        SODIUM_INPUT,
         InputSpec(
             name="target_sodium",
             label="Target sodium",

@@ -11,6 +11,7 @@ from medassist.risk.formulas_body import adjusted_body_weight, bmi_value, ideal_
 from medassist.risk.formulas_common import (
     KDIGO_GFR_BANDS,
     SEX_INPUT,
+    SODIUM_INPUT,
     fmt,
     make_result,
     measurements,
@@ -312,14 +313,7 @@ class Fena(Calculator):
     relevance = 40
     bands: ClassVar[list[Band]] = _FENA_BANDS
     inputs: ClassVar[list[InputSpec]] = [
-        InputSpec(
-            name="sodium",
-            label="Serum sodium",
-            unit="mmol/L",
-            minimum=80,
-            maximum=220,
-            derivation="serum sodium (mEq/L = mmol/L)",
-        ),
+        SODIUM_INPUT,
         InputSpec(
             name="creatinine",
             label="Serum creatinine",
