@@ -20,7 +20,7 @@ from importlib import resources
 from typing import Any
 
 from medassist.schemas.text import Section
-from medassist.text.context import CATEGORIES, classify_spans, find_triggers
+from medassist.text.context import CATEGORIES, classify_spans, find_triggers, trigger_regex
 
 __all__ = ["Mention", "TextAnalysisView", "analyse", "stem", "similar_stems", "lexicon"]
 
@@ -269,20 +269,11 @@ def _trigger_spans(
         span = (trig.start + s0, trig.end + s0)
         if any(r.direction in _SCOPED and CATEGORIES[r.category] for r in trig.rules):
             flags.append(span)
-        elif any(r.direction == "PSEUDO" for r in trig.rules) and _relative_rx().search(
+        elif any(r.direction == "PSEUDO" for r in trig.rules) and trigger_regex("FAMILY").search(
             text[span[0] : span[1]].lower()
         ):
             relations.append(span)
     return flags, relations
-
-
-@lru_cache(maxsize=1)
-def _relative_rx() -> re.Pattern[str]:
-    """Any relative the context rules know (their FAMILY triggers)."""
-    from medassist.text.context import _rule_regex, load_rules
-
-    family = [r for r in load_rules().rules if r.category == "FAMILY" and r.direction in _SCOPED]
-    return re.compile("|".join(f"(?:{_rule_regex(r)})" for r in family))
 
 
 _RELATION_FILLER = frozenset({"his", "her", "their", "the", "a", "an", "patient's", "pt's"})

@@ -47,6 +47,7 @@ __all__ = [
     "load_rules",
     "parse_rules",
     "find_triggers",
+    "trigger_regex",
     "classify_context",
     "classify_spans",
     "SpanContext",
@@ -65,6 +66,7 @@ CATEGORIES: dict[str, str | None] = {
     "ANY": None,
 }
 DIRECTIONS = frozenset({"FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO", "SELF"})
+_SCOPE_DIRECTIONS = frozenset({"FORWARD", "BACKWARD", "BIDIRECTIONAL"})
 _FLAG_CATEGORIES = tuple(c for c, flag in CATEGORIES.items() if flag is not None)
 _RULE_KEYS_REQUIRED = frozenset({"category", "literal", "direction"})
 _RULE_KEYS = _RULE_KEYS_REQUIRED | {"pattern", "max_scope"}
@@ -471,6 +473,16 @@ def load_rules(path: str | Path | None = None) -> ContextRules:
 
 
 # --------------------------------------------------------------------------- classification
+
+
+@lru_cache(maxsize=8)
+def trigger_regex(category: str, directions: frozenset[str] = _SCOPE_DIRECTIONS) -> re.Pattern[str]:
+    """One regular expression for every rule of ``category`` with one of ``directions`` (on
+    lower-cased text), e.g. any relative the FAMILY rules know."""
+    rules = [r for r in load_rules().rules if r.category == category and r.direction in directions]
+    if not rules:
+        raise InputError(f"no {category} rules with directions {sorted(directions)}")
+    return re.compile("|".join(f"(?:{_rule_regex(r)})" for r in rules))
 
 
 def find_triggers(sentence: str, rules: ContextRules | None = None) -> list[Trigger]:
