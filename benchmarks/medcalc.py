@@ -708,7 +708,11 @@ def run(args: argparse.Namespace) -> int:
                 soft_n += 1
                 soft_hits += by_definition
         if not ok:
-            tag = " (label disputed)" if disputed else ""
+            tag = (
+                f" (label disputed; the definition, from corrected entities: {definition_value(cid, row)!r})"
+                if disputed
+                else ""
+            )
             misses.append(
                 f"- row {row['Row Number']} {cid}: got {value!r}, want {row['Ground Truth Answer']} "
                 f"[{row['Lower Limit']}, {row['Upper Limit']}]{tag}\n    {detail}"
