@@ -6,9 +6,9 @@ affirmed, negated or not mentioned, a free regex cue, the medication list. Every
 :class:`~medassist.risk.base.Fact` whose evidence is the source span.
 
 Negation, uncertainty and experiencer of a mention come from the text engine's ConText
-rules and sections (:func:`medassist.text.context.classify_spans`), the same assessment its
-entities carry. Measurements come from the text engine first; when it reports nothing for a key, a small
-set of label patterns (``risk/data/measurement_patterns.json``) is tried.
+rules and sections (:class:`medassist.text.context.SpanContext`), the same assessment its
+entities carry. Measurements come from the text engine first; when it reports nothing for a
+key, a small set of label patterns (``risk/data/measurement_patterns.json``) is tried.
 """
 
 from __future__ import annotations
@@ -18,11 +18,15 @@ import re
 from collections.abc import Iterator
 from functools import cached_property, lru_cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from medassist.risk.base import Evidence, Fact
 from medassist.risk.units import CANONICAL_UNITS, normalize_unit, to_canonical
+from medassist.schemas.common import Span
 from medassist.schemas.text import ContextAssertion, Entity, Measurement, Medication, TextExtraction
+
+if TYPE_CHECKING:  # pragma: no cover
+    from medassist.text.context import SpanContext
 
 __all__ = [
     "NoteFacts",
@@ -276,7 +280,6 @@ def finditer_literal(
 _MAX_MENTIONS = 500
 
 
-#: how far (characters) around a mention its context is read
 def _negates_itself(phrase: str) -> bool:
     """A matched phrase that holds its own negation ("tonsils without exudate")."""
     from medassist.text.context import find_triggers
@@ -345,18 +348,24 @@ class NoteFacts:
             extraction = TextExtraction(text_length=len(text))
         return cls(text, extraction)
 
+    @cached_property
+    def sentences(self) -> list[Span]:
+        """The note's sentences (the text engine's splitter), read once per note."""
+        from medassist.text.sentences import split_sentences
+
+        return split_sentences(self.text)
+
+    @cached_property
+    def _span_context(self) -> SpanContext:
+        from medassist.text.context import SpanContext
+
+        return SpanContext(self.text, self.sentences, self.extraction.sections)
+
     def context_of(self, start: int, end: int) -> ContextAssertion:
         """The text engine's context (negation, uncertainty, family, ...) of a note span."""
         key = ("context", start, end)
         if key not in self._memo:
-            spans = self._memo.get(("span_context",))
-            if spans is None:
-                from medassist.text.context import SpanContext
-
-                spans = self._memo[("span_context",)] = SpanContext(
-                    self.text, sections=self.extraction.sections
-                )
-            self._memo[key] = spans.classify(start, end)
+            self._memo[key] = self._span_context.classify(start, end)
         return self._memo[key]
 
     # ------------------------------------------------------------------ measurements

@@ -7,6 +7,7 @@ normalisation, component construction and the lookup of note measurements by der
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -56,7 +57,6 @@ def band_label(value: float, bands: Iterable[Band]) -> str | None:
     return None
 
 
-#: the sex input shared by the formula calculators
 #: serum sodium, shared by the electrolyte, acid-base and renal formulas
 SODIUM_INPUT = InputSpec(
     name="sodium",
@@ -66,6 +66,7 @@ SODIUM_INPUT = InputSpec(
     maximum=220,
     derivation="serum sodium (mEq/L = mmol/L)",
 )
+#: the sex input shared by the formula calculators
 SEX_INPUT = InputSpec(
     name="sex",
     label="Sex",
@@ -216,15 +217,11 @@ def nearest_mention(facts: NoteFacts, key: str, anchor: int) -> Fact | None:
 
 
 def _sentence_bounds(facts: NoteFacts, offset: int) -> tuple[int, int]:
-    """The (start, end) of the sentence holding note offset ``offset`` (read once per note)."""
-    key = ("formula_sentences",)
-    if key not in facts._memo:
-        from medassist.text.sentences import split_sentences
-
-        facts._memo[key] = [(s.start, s.end) for s in split_sentences(facts.text)]
-    for start, end in facts._memo[key]:
-        if start <= offset < end:
-            return start, end
+    """The (start, end) of the note's sentence holding offset ``offset``."""
+    sentences = facts.sentences
+    i = bisect_right([s.start for s in sentences], offset) - 1
+    if i >= 0 and offset < sentences[i].end:
+        return sentences[i].start, sentences[i].end
     return offset, offset + 1
 
 

@@ -5,13 +5,14 @@ becomes a *concept*: a synonym group id (``shortness of breath`` = ``SOB`` = ``d
 drug's generic name (``Lasix`` = ``furosemide``, via the ``drug-named-entity-recognition``
 lexicon), or the word's light stem. Each concept mention carries whether it is negated
 and whether it is about a family member, from the text engine's ConText rules and sections
-(:func:`medassist.text.context.classify_spans`, the same assessment extraction uses), or
+(:class:`medassist.text.context.SpanContext`, the same assessment extraction uses), or
 from the word itself (``afebrile`` = negated fever). Data: ``data/grounding_lexicon.json``.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from importlib import resources
 from typing import Any
 
 from medassist.schemas.text import Section
-from medassist.text.context import CATEGORIES, classify_spans, find_triggers, trigger_regex
+from medassist.text.context import CATEGORIES, SCOPE_DIRECTIONS, SpanContext, trigger_regex
 
 __all__ = ["Mention", "TextAnalysisView", "analyse", "stem", "similar_stems", "lexicon"]
 
@@ -185,15 +186,18 @@ def _analyse_cached(text: str, context: bool = True) -> TextAnalysisView:
     mentions: list[Mention] = []
     drug_spans: list[tuple[int, int, str]] = []
     found = sorted((e.start, e.end, e.preferred) for e in find_drug_mentions(text))
+    spans = SpanContext(text, sections=_blocks(text))
+    flags, relations = _trigger_spans(spans)
+    not_concepts = sorted(flags + relations)  # "no", "denies", "mother": context words
+    relation_starts = [a for a, _ in relations]
     for si, (s0, s1) in enumerate(sentences):
         toks = [(m.start() + s0, m.end() + s0, m.group(0)) for m in _WORD.finditer(text[s0:s1])]
         if not toks:
             continue
         lows = [t[2].lower() for t in toks]
-        triggers, relations = _trigger_spans(text, s0, s1)
-        for r0, r1 in relations:  # "lives with her daughter": one fact, grounded as a whole
+        first, last = bisect_left(relation_starts, s0), bisect_left(relation_starts, s1)
+        for r0, r1 in relations[first:last]:  # "lives with her daughter": one fact, as a whole
             mentions.append(Mention(_relation_concept(text[r0:r1]), r0, r1, text[r0:r1], si))
-        triggers += relations
         drugs = {i: (j, name) for i, j, name in _find_drugs(text, toks, found)}
         i = 0
         while i < len(toks):
@@ -208,8 +212,8 @@ def _analyse_cached(text: str, context: bool = True) -> TextAnalysisView:
             if toks[i][0] > 0 and text[toks[i][0] - 1] in "°º" and len(lows[i]) == 1:
                 i += 1  # the letter of a degree unit (°F, °C)
                 continue
-            if _inside(triggers, toks[i][0], toks[i][1]):
-                i += 1  # "no", "denies", "mother": context words, not concepts
+            if _inside(not_concepts, toks[i][0], toks[i][1]):
+                i += 1
                 continue
             matched = False
             longest = lex["phrase_starts"].get(lows[i], 1)
@@ -240,7 +244,7 @@ def _analyse_cached(text: str, context: bool = True) -> TextAnalysisView:
                 mentions.append(Mention(stem(w), start, end, surface, si))
             i += 1
     if context:
-        _set_context(text, mentions)
+        _set_context(spans, mentions)
     view = TextAnalysisView(
         text=text, sentences=sentences, mentions=mentions, drug_spans=drug_spans
     )
@@ -258,21 +262,18 @@ def _is_unit(w: str) -> bool:
     return (len(w) > 2 or "/" in w) and normalise_unit(w) is not None
 
 
-def _trigger_spans(
-    text: str, s0: int, s1: int
-) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-    """Spans (in ``text``) of the sentence ``text[s0:s1]``'s context triggers that set a flag
-    (negation, uncertainty, history, hypothesis, family), and of its relation phrases: the
-    rules' pseudo-triggers that name a relative ("lives with her daughter", "per mother")."""
+def _trigger_spans(spans: SpanContext) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Spans of the text's context triggers that set a flag (negation, uncertainty, history,
+    hypothesis, family), and of its relation phrases: the rules' pseudo-triggers that name a
+    relative ("lives with her daughter", "per mother"); both in text order."""
     flags, relations = [], []
-    for trig in find_triggers(text[s0:s1]):
-        span = (trig.start + s0, trig.end + s0)
-        if any(r.direction in _SCOPED and CATEGORIES[r.category] for r in trig.rules):
-            flags.append(span)
+    for start, end, trig in spans.triggers():
+        if any(r.direction in SCOPE_DIRECTIONS and CATEGORIES[r.category] for r in trig.rules):
+            flags.append((start, end))
         elif any(r.direction == "PSEUDO" for r in trig.rules) and trigger_regex("FAMILY").search(
-            text[span[0] : span[1]].lower()
+            spans.text[start:end].lower()
         ):
-            relations.append(span)
+            relations.append((start, end))
     return flags, relations
 
 
@@ -284,18 +285,17 @@ def _relation_concept(phrase: str) -> str:
     return "r:" + " ".join(stem(w) for w in words)
 
 
-_SCOPED = frozenset({"FORWARD", "BACKWARD", "BIDIRECTIONAL"})
-
-
 def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
-    return any(a <= start and end <= b for a, b in spans)
+    """Whether [start, end) lies within one of ``spans`` (sorted, not overlapping)."""
+    i = bisect_right(spans, (start, math.inf)) - 1  # the last span starting at or before
+    return i >= 0 and spans[i][0] <= start and end <= spans[i][1]
 
 
-def _set_context(text: str, mentions: list[Mention]) -> None:
+def _set_context(spans: SpanContext, mentions: list[Mention]) -> None:
     """Negation and experiencer of every mention, from the text engine's ConText rules and
     sections (one assessment for extraction and grounding)."""
-    contexts = classify_spans(text, [(m.start, m.end) for m in mentions], sections=_blocks(text))
-    for mention, context in zip(mentions, contexts, strict=True):
+    for mention in mentions:
+        context = spans.classify(mention.start, mention.end)
         mention.negated = mention.negated or context.negated
         mention.family = context.family
 

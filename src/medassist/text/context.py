@@ -41,6 +41,7 @@ from medassist.schemas.text import ContextAssertion, Entity, Section
 __all__ = [
     "CATEGORIES",
     "DIRECTIONS",
+    "SCOPE_DIRECTIONS",
     "ContextRule",
     "ContextRules",
     "Trigger",
@@ -66,7 +67,8 @@ CATEGORIES: dict[str, str | None] = {
     "ANY": None,
 }
 DIRECTIONS = frozenset({"FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO", "SELF"})
-_SCOPE_DIRECTIONS = frozenset({"FORWARD", "BACKWARD", "BIDIRECTIONAL"})
+#: the directions whose triggers give a flag a scope (the others end, block or self-apply)
+SCOPE_DIRECTIONS = frozenset({"FORWARD", "BACKWARD", "BIDIRECTIONAL"})
 _FLAG_CATEGORIES = tuple(c for c, flag in CATEGORIES.items() if flag is not None)
 _RULE_KEYS_REQUIRED = frozenset({"category", "literal", "direction"})
 _RULE_KEYS = _RULE_KEYS_REQUIRED | {"pattern", "max_scope"}
@@ -476,7 +478,7 @@ def load_rules(path: str | Path | None = None) -> ContextRules:
 
 
 @lru_cache(maxsize=8)
-def trigger_regex(category: str, directions: frozenset[str] = _SCOPE_DIRECTIONS) -> re.Pattern[str]:
+def trigger_regex(category: str, directions: frozenset[str] = SCOPE_DIRECTIONS) -> re.Pattern[str]:
     """One regular expression for every rule of ``category`` with one of ``directions`` (on
     lower-cased text), e.g. any relative the FAMILY rules know."""
     rules = [r for r in load_rules().rules if r.category == category and r.direction in directions]
@@ -723,15 +725,27 @@ class SpanContext:
         self._starts = [s.start for s in self._sentences]
         self._scanned: dict[tuple[int, int], tuple[str, list[Trigger], list[int]]] = {}
 
+    def _scan(self, bounds: tuple[int, int]) -> tuple[str, list[Trigger], list[int]]:
+        if bounds not in self._scanned:
+            sentence = self.text[bounds[0] : bounds[1]]
+            self._scanned[bounds] = (sentence, self._rules.scan(sentence), _word_starts(sentence))
+        return self._scanned[bounds]
+
+    def triggers(self) -> list[tuple[int, int, Trigger]]:
+        """Every trigger, terminator and pseudo-trigger of the text as (start, end, trigger)
+        in text offsets, sentence by sentence (the scans :meth:`classify` reuses)."""
+        out = []
+        for s in self._sentences:
+            _, found, _ = self._scan((s.start, s.end))
+            out.extend((s.start + t.start, s.start + t.end, t) for t in found)
+        return out
+
     def classify(self, start: int, end: int) -> ContextAssertion:
         """The context of ``text[start:end]``: its sentence's triggers plus section flags."""
         text, rules = self.text, self._rules
         _check_offsets(len(text), start, end)
         bounds = _sentence_bounds(text, self._sentences, start, end, self._starts)
-        if bounds not in self._scanned:
-            sentence = text[bounds[0] : bounds[1]]
-            self._scanned[bounds] = (sentence, rules.scan(sentence), _word_starts(sentence))
-        sentence, triggers, words = self._scanned[bounds]
+        sentence, triggers, words = self._scan(bounds)
         t_start, t_end = start - bounds[0], end - bounds[0]
         if any(t.end > t_start and t.start < t_end for t in triggers):
             triggers = rules.scan(sentence, (t_start, t_end))  # re-scan around the mention
