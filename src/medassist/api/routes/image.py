@@ -18,7 +18,7 @@ from medassist.api.deps import (
     read_upload,
     respond,
 )
-from medassist.errors import InputError
+from medassist.errors import InputError, InputTooLargeError
 from medassist.schemas.imaging import ImageAnalysis
 
 router = APIRouter(prefix="/v1/image", tags=["image"])
@@ -51,6 +51,10 @@ async def analyze_image(request: Request, settings: SettingsDep, output: OutputD
         if "file" not in upload.files:
             raise InputError('multipart upload needs the image in a part named "file"')
         body = upload.files["file"]
+        if len(body) > limit:
+            raise InputTooLargeError(
+                f"the uploaded file is larger than the limit of {limit} bytes", limit=limit
+            )
     else:
         body = await read_limited_body(request, limit)
     report = await run_in_threadpool(medassist.analyze_image, body)
