@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import re
 import json
 import statistics
 import sys
@@ -87,6 +88,54 @@ def eval_non_diagnostic(data: Path = DATA) -> dict[str, float]:
         ):
             ok += 1
     acceptable = _lines("acceptable_sentences.txt", data)
+    altered = sum(enforce_non_diagnostic(t).text != t for t in acceptable)
+    return {
+        "diagnostic_n": len(diag),
+        "diagnostic_neutralised": ok / len(diag),
+        "acceptable_n": len(acceptable),
+        "acceptable_altered": altered / len(acceptable),
+    }
+
+
+_DOSE = re.compile(
+    r"\b\d+(?:\.\d+)?\s*(?:mg|mcg|micrograms?|g|units?|ml|mL|L|mmol|tablets?|puffs?)\b", re.I
+)
+
+
+def _treatment_left(original: str, output: str) -> bool:
+    """A drug named or a dose written in ``original`` still present in ``output``."""
+    from medassist.text.drugs import find_drug_mentions
+
+    drugs = {e.text.lower() for e in find_drug_mentions(original)}
+    low = output.lower()
+    return any(d in low for d in drugs) or bool(_DOSE.search(output) and _DOSE.search(original))
+
+
+def eval_model_style(half: str) -> dict[str, float]:
+    """Model-style statements (tests/data/safety/model_style), one half of the fixed split.
+
+    A diagnostic/prescriptive statement counts as neutralised when the layer changed it and
+    reported it, no line of the output is still definitive, a second pass finds nothing, and no
+    drug or dose of the statement survives (an order is removed, never softened).
+    """
+    from medassist.safety import enforce_non_diagnostic
+    from medassist.safety.non_diagnostic import is_definitive
+
+    sys.path.insert(0, str(ROOT / "tests" / "safety"))
+    from safety_corpus import model_style_corpus
+
+    diag, acceptable = model_style_corpus(half)
+    ok = 0
+    for _, text in diag:
+        out = enforce_non_diagnostic(text)
+        lines = [x for x in out.text.split("\n") if x.strip()]
+        ok += bool(
+            out.text != text
+            and out.findings
+            and not any(is_definitive(x) for x in lines)
+            and not enforce_non_diagnostic(out.text).findings
+            and not _treatment_left(text, out.text)
+        )
     altered = sum(enforce_non_diagnostic(t).text != t for t in acceptable)
     return {
         "diagnostic_n": len(diag),
