@@ -10,15 +10,18 @@ labelled summary sentences; injection attempts detected / neutralised in a promp
 texts flagged (plus real MTSamples notes when ../shared/data is present); and the time of
 all five layers on a 2 KB note with a 1 KB generated summary (caches cleared each run, so
 every run is a new note). The main corpora were used while writing the rules; the
-``heldout/`` corpora were written afterwards and never used for tuning.
+``heldout/`` corpora were written afterwards and never used for tuning. The model-style
+corpus (``tests/data/safety/model_style``, issue 13) is split by sha256 of each statement into
+a ``tune`` and a ``report`` half; both are printed beside the figures recorded before the
+rules were changed (``benchmarks/data/safety_model_style_baseline.json``).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import re
 import json
+import re
 import statistics
 import sys
 import time
@@ -278,6 +281,25 @@ def main(argv: list[str] | None = None) -> int:
         "held-out injection (never used for tuning)": eval_injection(0, DATA / "heldout"),
         "timing (target: all five layers <= 20 ms)": time_layers(args.runs),
     }
+    baseline = json.loads(
+        (ROOT / "benchmarks" / "data" / "safety_model_style_baseline.json").read_text()
+    )
+    print(
+        "model-style non_diagnostic (issue 13; rules tuned on 'tune', figures reported on 'report')"
+    )
+    print(
+        f"  {'half':8s} {'n_diag':>6s} {'neutralised':>11s} {'today':>7s} {'n_ok':>5s} {'altered':>8s} {'today':>7s}"
+    )
+    for half in ("report", "tune"):
+        now, then = eval_model_style(half), baseline[half]
+        print(
+            f"  {half:8s} {now['diagnostic_n']:6d} {now['diagnostic_neutralised']:11.1%} "
+            f"{then['diagnostic_neutralised']:7.1%} {now['acceptable_n']:5d} "
+            f"{now['acceptable_altered']:8.1%} {then['acceptable_altered']:7.1%}"
+        )
+    print(
+        "  targets on 'report': >= 98% neutralised, <= 5% altered; 'today' = before issue 13 (03c2564)"
+    )
     for title, values in sections.items():
         print(title)
         for key, value in values.items():
