@@ -570,7 +570,7 @@ def test_rules_added_for_the_calculators(
 
 def test_optional_rule_prefixes_are_indexed() -> None:
     """A rule whose pattern starts with an optional part is found from its first token."""
-    from medassist.text.context import _prefixes
+    from medassist.text.context_rules import _prefixes
 
     assert {"is ", "are", "-ve"} <= set(_prefixes(r"(?:is |are )?-ve for") or ())
     trigger = find_triggers("Swab was -ve for strep.")
