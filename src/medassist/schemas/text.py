@@ -39,6 +39,9 @@ class ContextAssertion(BaseModel):
     historical: bool = False
     hypothetical: bool = False
     family: bool = False
+    #: a usual or baseline state ("normally A&Ox3", "at baseline"), not necessarily the present
+    #: one; it does not change ``affirmed``: a reader of the current state checks it
+    baseline: bool = False
     #: the trigger phrases that set the flags, e.g. {"negated": "denies"}
     triggers: dict[str, str] = Field(default_factory=dict)
 

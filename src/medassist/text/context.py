@@ -150,8 +150,40 @@ def _assess(
         historical="historical" in flags,
         hypothetical="hypothetical" in flags,
         family="family" in flags,
+        baseline="baseline" in flags,
         triggers=flags,
     )
+
+
+#: what may stand before a bare list item: a number or letter, a bullet ("1.", "03)", "-", "*")
+_ITEM_PREFIX_RX = re.compile(r"\s*(?:(?:\(?\d{1,3}[.):]|\(?[a-z][.)]|[-*\u2022\u00b7\u2013#])\s*)?")
+_ITEM_SUFFIX_RX = re.compile(r"[\s.;,:]*")
+
+
+def _is_bare_item(sentence: str, start: int, end: int) -> bool:
+    """Is the mention all there is in its sentence (a list item with no predicate)?"""
+    return (
+        _ITEM_PREFIX_RX.fullmatch(sentence, 0, start) is not None
+        and _ITEM_SUFFIX_RX.fullmatch(sentence, end) is not None
+    )
+
+
+def _with_item(
+    assertion: ContextAssertion, sentence: str, start: int, end: int, rules: ContextRules
+) -> ContextAssertion:
+    """ITEM rules, the weakest evidence: a bare list item with no other context that names a
+    long-standing condition ("HYPERTENSION." in a problem list) is historical."""
+    if assertion.triggers or not _is_bare_item(sentence, start, end):
+        return assertion
+    found = rules.item_triggers(sentence[start:end])
+    if not found:
+        return assertion
+    triggers: dict[str, str] = {}
+    for phrase, rule in found:
+        flag = CATEGORIES[rule.category]
+        if flag is not None:
+            triggers.setdefault(flag, _WS_RX.sub(" ", phrase))
+    return assertion.model_copy(update={**{f: True for f in triggers}, "triggers": triggers})
 
 
 _LIST_SEPARATOR_RX = re.compile(r",|/|\b(?:and|or|nor)\b", re.IGNORECASE)
@@ -214,7 +246,8 @@ def classify_context(sentence: str, start: int, end: int) -> ContextAssertion:
     _check_offsets(len(sentence), start, end)
     rules = load_rules()
     triggers = rules.scan(sentence, (start, end))
-    return _assess(sentence, triggers, _word_starts(sentence), start, end, rules)
+    assertion = _assess(sentence, triggers, _word_starts(sentence), start, end, rules)
+    return _with_item(assertion, sentence, start, end, rules)
 
 
 # --------------------------------------------------------------------------- documents
@@ -292,7 +325,8 @@ def context_for_span(
     assertion = _assess(
         sentence, rules.scan(sentence, target), _word_starts(sentence), *target, rules
     )
-    return _with_section(assertion, _SectionIndex(sections), start)
+    assertion = _with_section(assertion, _SectionIndex(sections), start)
+    return _with_item(assertion, sentence, *target, rules)
 
 
 class SpanContext:
@@ -351,7 +385,8 @@ class SpanContext:
         if any(t.end > t_start and t.start < t_end for t in triggers):
             triggers = rules.scan(sentence, (t_start, t_end))  # re-scan around the mention
         assertion = _assess(sentence, triggers, words, t_start, t_end, rules)
-        return _with_section(assertion, self._sections, start)
+        assertion = _with_section(assertion, self._sections, start)
+        return _with_item(assertion, sentence, t_start, t_end, rules)
 
 
 def classify_spans(

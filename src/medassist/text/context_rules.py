@@ -37,9 +37,14 @@ CATEGORIES: dict[str, str | None] = {
     "HISTORICAL": "historical",
     "HYPOTHETICAL": "hypothetical",
     "FAMILY": "family",
+    "BASELINE": "baseline",
     "ANY": None,
 }
-DIRECTIONS = frozenset({"FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO", "SELF"})
+DIRECTIONS = frozenset(
+    {"FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO", "SELF", "ITEM"}
+)
+#: directions whose rules match the mention itself rather than the words around it
+MENTION_DIRECTIONS = frozenset({"SELF", "ITEM"})
 #: the directions whose triggers give a flag a scope (the others end, block or self-apply)
 SCOPE_DIRECTIONS = frozenset({"FORWARD", "BACKWARD", "BIDIRECTIONAL"})
 _FLAG_CATEGORIES = tuple(c for c, flag in CATEGORIES.items() if flag is not None)
@@ -85,8 +90,11 @@ class ContextRules:
             key=lambda i: (-len(self.rules[i].literal), self.rules[i].direction != "PSEUDO", i),
         )
         self_ids = [i for i in order if self.rules[i].direction == "SELF"]
-        order = [i for i in order if self.rules[i].direction != "SELF"]
+        item_ids = [i for i in order if self.rules[i].direction == "ITEM"]
+        order = [i for i in order if self.rules[i].direction not in MENTION_DIRECTIONS]
         bodies = {i: _rule_regex(self.rules[i]) for i in order + self_ids}
+        #: ITEM rules: a mention that is a bare list item and names the whole phrase ("GOUT.")
+        self._items = [(re.compile(_rule_regex(self.rules[i])), self.rules[i]) for i in item_ids]
         rank = {i: r for r, i in enumerate(order)}
         full: dict[str, set[int]] = {}  # prefix of length _KEY -> rules
         short: dict[str, set[int]] = {}  # complete match shorter than _KEY -> rules
@@ -130,6 +138,14 @@ class ContextRules:
                 out.extend((mention[m.start() : m.end()], rule) for rule in groups[m.lastindex - 1])  # type: ignore[operator]
         return out
 
+    def item_triggers(self, mention: str) -> list[tuple[str, ContextRule]]:
+        """(phrase, rule) for the ITEM rules matching the whole mention text (a bare list item
+        such as "HYPERTENSION." under a problem list; the caller checks that it is bare)."""
+        if not self._items:
+            return []
+        text = _WS_RX.sub(" ", _normalise(mention).strip())
+        return [(mention.strip(), rule) for rx, rule in self._items if rx.fullmatch(text)]
+
     def scope(self, rule: ContextRule) -> int | None:
         return (
             rule.max_scope if rule.max_scope is not None else self.default_scope.get(rule.category)
@@ -146,15 +162,12 @@ class ContextRules:
         t3, t2, t1 = self._tables
         anywhere = self._anywhere
         b_start, b_end = block if block is not None else (len(text) + 1, len(text) + 1)
-        endpos = b_start
         for tok in _TOKEN_RX.finditer(text):
             pos = tok.start()
             if pos < consumed:
                 continue
             if b_start <= pos < b_end:
                 continue
-            if pos >= b_end:
-                endpos = len(text)
             bucket = (
                 t3.get(text[pos : pos + 3])
                 or t2.get(text[pos : pos + 2])
@@ -164,7 +177,11 @@ class ContextRules:
             if bucket is None:
                 continue
             rx, rules = bucket.compiled or bucket.compile()
-            m = rx.match(text, pos, endpos)
+            m = rx.match(text, pos)
+            if m is not None and pos < b_start < m.end():
+                # it runs into the target: the longest match that ends before it (a lookahead
+                # such as "?" before a word still sees the target)
+                m = rx.match(text, pos, b_start)
             if m is None:
                 continue
             found.append(Trigger(pos, m.end(), rules[m.lastindex - 1]))  # type: ignore[operator]
@@ -374,9 +391,9 @@ def _parse_rule(raw: object, index: int) -> ContextRule:
     if literal != literal.strip():
         raise _fail("literal must not start or end with whitespace", rule=index)
     if max_scope is not None and (
-        not isinstance(max_scope, int) or isinstance(max_scope, bool) or max_scope < 1
+        not isinstance(max_scope, int) or isinstance(max_scope, bool) or max_scope < 0
     ):
-        raise _fail("max_scope must be a positive integer", rule=index)
+        raise _fail("max_scope must be a non-negative integer (0: next to the trigger)", rule=index)
     if pattern is not None and (not isinstance(pattern, str) or not pattern):
         raise _fail("pattern must be a non-empty string or null", rule=index)
     rule = ContextRule(category, literal, direction, pattern, max_scope)
@@ -386,7 +403,9 @@ def _parse_rule(raw: object, index: int) -> ContextRule:
         raise _fail(f"invalid pattern for {literal!r} ({exc})", rule=index) from None
     if compiled.groups:
         raise _fail("pattern must not contain capturing groups; use (?:...)", rule=index)
-    if compiled.fullmatch(_WS_RX.sub(" ", literal)) is None:
+    if compiled.fullmatch(_WS_RX.sub(" ", literal)) is None and not _matches_before_word(
+        compiled, _WS_RX.sub(" ", literal)
+    ):
         raise _fail(f"pattern does not match its own literal {literal!r}", rule=index)
     if compiled.match("") is not None:
         raise _fail(f"pattern for {literal!r} matches the empty string", rule=index)
@@ -397,6 +416,13 @@ def _parse_rule(raw: object, index: int) -> ContextRule:
             f"pattern for {literal!r} repeats a group without bound; use {{m,n}}", rule=index
         )
     return rule
+
+
+def _matches_before_word(compiled: re.Pattern[str], literal: str) -> bool:
+    """A pattern with trailing context ("?" only before a word) matches exactly its literal
+    when a word follows it."""
+    m = compiled.match(literal + " x")
+    return m is not None and m.end() == len(literal)
 
 
 _UNBOUNDED_GROUP_RX = re.compile(r"(?<!\\)[)\]][*+]")
