@@ -39,13 +39,17 @@ _COUNT = (
     r"six|seven|eight|nine|ten|" + _NUM + r")"
 )
 _UNIT_WORDS = (
-    r"(?:micrograms?|milligrams?|mcg|µg|μg|ug|mg|grams?|gm|g|international\s+units|units?|iu|u|"
+    r"(?:micrograms?|microg|milligrams?|mcg|µg|μg|ug|mg|grams?|gm|g|international\s+units|units?|iu|u|"
     r"meq|mmol|ml|cc|liters?|litres?|l|puffs?|inhalations?|tablets?|tabs?|pills?|capsules?|caps?|"
     r"drops?|gtts?|sprays?|patch(?:es)?|scoops?|packets?|vials?|ampules?|ampoules?|"
     r"suppositor(?:y|ies)|%)"
 )
+#: "/kg", " per kg", "kg−1" (SI style), then "/h", " per day", "/dose", "/week"
+_PER = r"(?:\s*/\s*|\s+per\s+)"
 _UNIT = (
-    _UNIT_WORDS + r"(?:\s*/\s*(?:kg|m2))?(?:\s*/\s*(?:hr|hour|h|min|minute|day|d|dose))?(?![a-z])"
+    _UNIT_WORDS + r"(?:" + _PER + r"(?:kg|m2|m²|m\(2\))|\s*kg\s*[−⁻-]\s*1(?!\d))?"
+    r"(?:" + _PER + r"(?:hr|hours?|h|min|minutes?|day|d|dose|week|wk))?"
+    r"(?!(?!x\d)[a-z])"  # a letter ends no unit, except a count of courses: "80 mg/m2x3"
 )
 _COUNT_UNIT = (
     r"(?:tablets?|tabs?|pills?|capsules?|caps?|puffs?|inhalations?|drops?|gtts?|sprays?|"
@@ -62,6 +66,7 @@ _UNIT_NORMAL: dict[str, str] = {
     "ug": "mcg",
     "microgram": "mcg",
     "micrograms": "mcg",
+    "microg": "mcg",  # PubMed abstracts write µ as "micro"
     "g": "g",
     "gm": "g",
     "gram": "g",
@@ -122,6 +127,10 @@ _UNIT_NORMAL: dict[str, str] = {
     "h": "hr",
     "min": "min",
     "minute": "min",
+    "minutes": "min",
+    "hours": "hr",
+    "week": "week",
+    "wk": "week",
     "day": "day",
     "d": "day",
     "dose": "dose",
@@ -160,13 +169,19 @@ _NO_BARE_DOSE = frozenset(
 )
 
 
+_PER_WORD = re.compile(r"\s+per\s+")
+_SI_PER_KG = re.compile(r"\s*kg\s*[−⁻-]\s*1")
+
+
 def normalize_unit(unit: str | None) -> str | None:
     """Canonical spelling of a dose unit: ``µg``/``ug``/``micrograms`` -> ``mcg``, ``cc`` -> ``mL``,
     ``tablets`` -> ``tabs``, ``u``/``IU`` -> ``units``; rates keep their parts (``mcg/kg/min``).
     Unknown units come back unchanged (``None`` stays ``None``)."""
     if unit is None:
         return None
-    parts = [re.sub(r"\s+", " ", p.strip().lower()) for p in unit.split("/")]
+    unit = _PER_WORD.sub("/", unit.lower())
+    unit = _SI_PER_KG.sub("/kg", unit).replace("m²", "m2").replace("m(2)", "m2")
+    parts = [re.sub(r"\s+", " ", p.strip()) for p in unit.split("/")]
     out = [_UNIT_NORMAL.get(p, p) for p in parts if p]
     return "/".join(out) if out else None
 
@@ -187,7 +202,7 @@ _FILLER = (
     r"tablets?|tabs?|capsules?|caps?|oral|solution|suspension|elixir|liquid|syrup|drip|"
     r"infusion|gtt|inhaler|mdi|nebs?|nebulizers?|hfa|patch|cream|ointment|gel|injection|inj|"
     r"pen|flexpen|kwikpen|insulin|dose|dosed|iv|po|p\.o\.|sl|im|sc|sq|subq)(?![a-z])"
-    r"|[-:–=]))*"
+    r"|[-:–=)]))*"
 )
 #: after a number: a time, a length, a count of times: not a dose ("30 minutes", "3-4 times")
 _NOT_A_DOSE_AFTER = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 
 from medassist.errors import InputError
@@ -14,7 +15,13 @@ from medassist.text.medications.dose import (
     _line_end,
     _line_start,
 )
-from medassist.text.medications.sig import parse_sig
+from medassist.text.medications.prose import (
+    DoseSpan,
+    forward_dose,
+    linked_to_next,
+    preposed_dose,
+)
+from medassist.text.medications.sig import Sig, parse_sig
 from medassist.text.medications.status import (
     _CLAUSE_END,
     _MED_LABEL,
@@ -65,6 +72,7 @@ def extract_medications(
     sentence_index = _SpanIndex([(span.start, span.end, None) for span in sentences])
     section_index = _SpanIndex([(sec.start, sec.end, sec.name) for sec in sections])
     out: list[Medication] = []
+    taken: set[int] = set()  # start offsets of the doses already given to a mention
     for index, entity in enumerate(unique):
         next_start = unique[index + 1].start if index + 1 < len(unique) else len(text)
         prev_end = unique[index - 1].end if index > 0 else 0
@@ -90,6 +98,15 @@ def extract_medications(
         sig = parse_sig(after, dose_back, entity.text)
         if sig.unit is None and entity.preferred in _NO_BARE_DOSE:
             sig.dose = sig.dose_max = None
+        _attach_prose_dose(
+            text,
+            sig,
+            entity,
+            dose_lo=entity.start - len(dose_back),
+            hi=sentence[1] if sentence else _line_end(text, entity.end, 200),
+            reach=_reach(text, unique, index),
+            taken=taken,
+        )
         status_post, strong = _status_after(after, next_is_drug)
         status_pre = _status_before(back)
         # a passive cue after the drug ("was stopped") is the latest news; else the closest
@@ -118,6 +135,7 @@ def extract_medications(
                 dose=sig.dose,
                 dose_max=sig.dose_max,
                 unit=sig.unit,
+                strength=sig.strength,
                 route=sig.route,
                 frequency=sig.frequency,
                 as_needed=sig.as_needed,
@@ -132,6 +150,73 @@ def extract_medications(
             )
         )
     return out
+
+
+_OPENS_ASIDE = re.compile(r"\s*[(\[]\s*$")
+
+
+def _reach(text: str, unique: list[Entity], index: int) -> tuple[int | None, int]:
+    """(start of the next mention that bounds this one's reach, where its doses may start).
+    A mention inside a bracket opened right after this name is an aside ("sunitinib (Sutent;
+    Pfizer) 50 mg/day"): the reach runs past the bracket to the next mention after it, and
+    only a dose after the bracket counts ("a calcium channel blocker (nifedipine 40 mg)" gives
+    the class nothing)."""
+    end = unique[index].end
+    j = index + 1
+    if j >= len(unique):
+        return None, end
+    if _OPENS_ASIDE.match(text[end : unique[j].start]):
+        close = text.find(")", unique[j].end, unique[j].end + 80)
+        if close >= 0:
+            while j < len(unique) and unique[j].start < close:
+                j += 1
+            return (unique[j].start if j < len(unique) else None), close
+    return unique[j].start, end
+
+
+def _use(sig: Sig, dose: DoseSpan, source: str) -> None:
+    sig.dose, sig.dose_max, sig.unit = dose.dose, dose.dose_max, dose.unit
+    sig.source, sig.span = source, (dose.start, dose.end)
+
+
+def _attach_prose_dose(
+    text: str,
+    sig: Sig,
+    entity: Entity,
+    *,
+    dose_lo: int,
+    hi: int,
+    reach: tuple[int | None, int],
+    taken: set[int],
+) -> None:
+    """Give the mention a dose written in prose when the sig parser found none next to it (or
+    only a concentration, or one reached loosely); record the dose as taken (absolute span)."""
+    if sig.span is not None:  # make the span absolute
+        base = dose_lo if sig.source == "before" else entity.end
+        sig.span = (base + sig.span[0], base + sig.span[1])
+        if sig.span[0] in taken and sig.source in ("loose", "before"):
+            sig.dose = sig.dose_max = sig.unit = sig.source = sig.span = None
+    bound, not_before = reach
+    next_start = bound if not_before == entity.end else None
+    weak = sig.dose is None or sig.source in ("loose", "before", "count") or sig.unit == "%"
+    if weak and sig.source != "combo":
+        pre = preposed_dose(text, dose_lo, entity.start, taken)
+        if pre is not None:
+            _use(sig, pre, "preposed")
+        elif (
+            sig.source == "loose"
+            and sig.span is not None
+            and next_start is not None
+            and linked_to_next(text, sig.span[1], next_start)
+        ):
+            # "2 mg of midazolam with 50 mcg of fentanyl": the loose dose is fentanyl's
+            sig.dose = sig.dose_max = sig.unit = sig.source = sig.span = None
+    if (sig.dose is None or sig.unit == "%") and sig.source != "combo":
+        found = forward_dose(text, entity.end, hi, bound, taken, not_before=not_before)
+        if found is not None:
+            _use(sig, found, "forward")
+    if sig.span is not None and sig.dose is not None:
+        taken.add(sig.span[0])
 
 
 def _last_clause_end(back: str) -> int:

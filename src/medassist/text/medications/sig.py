@@ -52,6 +52,16 @@ class Sig:
     as_needed: bool = False
     prn_reason: str | None = None
     duration: str | None = None
+    #: where the dose came from: "head" (right after the name), "loose" (after linking words),
+    #: "count" (a bare count: "two puffs"), "before" ("81 mg aspirin"), "combo" (5/325)
+    source: str | None = None
+    #: the dose's span, in ``after`` (or in ``before`` for source "before")
+    span: tuple[int, int] | None = None
+    #: a combination strength ("49/51 mg", "5/325")
+    strength: str | None = None
+
+
+_COMBO_SPLIT = re.compile(r"\s*/\s*")
 
 
 def normalize_frequency(text: str) -> str | None:
@@ -167,11 +177,21 @@ def parse_sig(after: str, before: str = "", name: str = "") -> Sig:
     if head is not None and (head.group("n1") or head.group("combo")):
         if head.group("combo"):
             combo = True
+            parts = _COMBO_SPLIT.split(head.group("combo").strip())
+            written = head.group(0)[head.start("combo") - head.start() :].lower()
+            combo_unit = "mcg" if written.rstrip().endswith("mcg") else None
+            if combo_unit is None and written.rstrip().endswith("mg"):
+                combo_unit = "mg"
+            sig.strength = "/".join(f"{_number(p):g}" for p in parts) + (
+                f" {combo_unit}" if combo_unit else ""
+            )
         else:
             strength = _number(head.group("n1"))
             strength_max = _number(head.group("n2")) if head.group("n2") else None
             unit = normalize_unit(head.group("unit")) if head.group("unit") else None
         rest_at = head.end()
+        sig.source = "combo" if combo else "head"
+        sig.span = (head.start("combo" if combo else "n1"), head.end())
     else:
         loose = _LOOSE_HEAD.match(after[:60])
         if loose is not None:
@@ -179,15 +199,19 @@ def parse_sig(after: str, before: str = "", name: str = "") -> Sig:
             strength_max = _number(loose.group("n2")) if loose.group("n2") else None
             unit = normalize_unit(loose.group("unit"))
             rest_at = loose.end()
+            sig.source, sig.span = "loose", (loose.start("n1"), loose.end())
         elif (bare := _BARE_COUNT.match(after)) is not None:
             # "Combivent two puffs", "multivitamin one capsule daily"
             strength = _number(bare.group("c1"))
             strength_max = _number(bare.group("c2")) if bare.group("c2") else None
             unit = normalize_unit(bare.group("cunit"))
             rest_at = len(after)  # no further count to look for
+            sig.source, sig.span = "count", (bare.start("c1"), bare.end())
         else:
-            prior = _BEFORE_DOSE.search(before[-40:])
+            offset = max(0, len(before) - 40)
+            prior = _BEFORE_DOSE.search(before, offset)
             if prior is not None:
+                sig.source, sig.span = "before", (prior.start("n1"), prior.end("unit"))
                 strength = _number(prior.group("n1"))
                 strength_max = _number(prior.group("n2")) if prior.group("n2") else None
                 unit = normalize_unit(prior.group("unit"))
