@@ -415,9 +415,11 @@ _LAB_RESULT_WORD = re.compile(
 _DOSE_FOLLOWS = re.compile(
     r"^\s*[(,]?\s*(?:(?:was|were|is|being|been)\s+)?(?:(?:given|started|administered|"
     r"increased|decreased|titrated|continued|infused|replaced|repleted|supplemented)\s+)?"
-    r"(?:(?:at|with|to|in)\s+)?(?:an?\s+)?(?:(?:daily|total|starting|initial|maintenance|"
-    r"loading)\s+)?(?:(?:dose|doses|dosage|rate)\s+of\s+)?\d+(?:\.\d+)?\s*"
-    r"(?:mg|mcg|µg|g|grams?|meq|mmol|units?)\b(?!\s*/\s*(?:dl|l|ml)\b)",
+    # a linking word is required: a bare number after the name ("potassium 4.2 mmol") is read
+    # by the lab reader (_measured_lab_at), which tells a lab value from a dose
+    r"(?:(?:at|with|to|in)\s+(?:an?\s+)?(?:(?:daily|total|starting|initial|maintenance|"
+    r"loading)\s+)?(?:(?:dose|doses|dosage|rate)\s+of\s+)?|(?:dose|doses|dosage)\s+of\s+)"
+    r"\d+(?:\.\d+)?\s*(?:mg|mcg|µg|g|grams?|meq|mmol|units?)\b(?!\s*/\s*(?:dl|l|ml)\b)",
     re.IGNORECASE,
 )
 
