@@ -48,6 +48,7 @@ def half_of(row_id: str) -> str:
     digest = hashlib.sha256(f"negex-context:{row_id.strip()}".encode()).digest()
     return "tune" if digest[0] % 2 == 0 else "report"
 
+
 # Runs inside the medspaCy venv: reads [{sentence, start, end}] on stdin, writes flags.
 MEDSPACY_RUNNER = r"""
 import json, sys, time
