@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "get_settings"]
@@ -89,6 +90,32 @@ class Settings(BaseSettings):
         import os
 
         return "sqlite:///" + os.path.join(self.resolved_data_dir(), "audit.db")
+
+    # -- language model (medassist.llm); none: the deterministic engine alone ---------------------
+    llm_backend: Literal["none", "transformers", "llamacpp", "openai"] = Field(
+        "none", description="Model backend: none | transformers | llamacpp | openai."
+    )
+    llm_model: str | None = Field(
+        None,
+        description="Local folder or hub id (transformers), GGUF file (llamacpp), served name (openai).",
+    )
+    llm_mmproj: str | None = Field(
+        None, description="GGUF of the vision projector (llamacpp images)."
+    )
+    llm_base_url: str | None = Field(
+        None, description="OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1"
+    )
+    llm_api_key: SecretStr | None = Field(
+        None, description="Bearer key of that server (never logged)."
+    )
+    llm_quantization: Literal["none", "8bit", "4bit"] = Field(
+        "none", description="transformers: bitsandbytes 8-bit or 4-bit (nf4)."
+    )
+    llm_device: str = Field(
+        "auto", description="auto | cpu | cuda | cuda:N (device_map for transformers)."
+    )
+    llm_max_new_tokens: int = Field(512, ge=1, le=32768)
+    llm_timeout_s: float = Field(120.0, gt=0, le=3600)
 
 
 @lru_cache(maxsize=1)

@@ -127,9 +127,11 @@ def test_finalize_removes_unsupported_summary_sentences() -> None:
         r.summary.text
         == "Reported symptoms: cough for 3 days. Temperature 37.2 °C. Fever was denied."
     )
-    assert r.summary.suggested_next_steps == [
-        "A clinician may consider whether to start amoxicillin 500 mg TID."
-    ]
+    # a treatment order is removed from the next steps, never softened (issue 13)
+    assert r.summary.suggested_next_steps == []
+    assert any(
+        f.target == "suggested_next_steps" and f.action == "removed" for f in r.safety.findings
+    )
     assert any(n.code == "summary_trimmed" for n in r.safety.notices)
     layers = {f.layer for f in r.safety.findings}
     assert {"grounding", "non_diagnostic"} <= layers
