@@ -39,6 +39,9 @@ class ContextAssertion(BaseModel):
     historical: bool = False
     hypothetical: bool = False
     family: bool = False
+    #: a usual or baseline state ("normally A&Ox3", "at baseline"), not necessarily the present
+    #: one; it does not change ``affirmed``: a reader of the current state checks it
+    baseline: bool = False
     #: the trigger phrases that set the flags, e.g. {"negated": "denies"}
     triggers: dict[str, str] = Field(default_factory=dict)
 
@@ -70,6 +73,9 @@ class Medication(BaseModel):
     dose: float | None = None
     dose_max: float | None = None  # upper end of a range ("1-2 tabs")
     unit: str | None = None
+    #: strength of a combination product, one number per component, normalised:
+    #: "sacubitril/valsartan 49/51 mg" -> "49/51 mg", "Percocet 5/325" -> "5/325"
+    strength: str | None = None
     route: str | None = None
     frequency: str | None = None  # normalised, e.g. "BID", "q6h", "daily"
     as_needed: bool = False
