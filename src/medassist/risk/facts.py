@@ -19,7 +19,7 @@ from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from medassist.risk.base import Evidence, Fact
-from medassist.risk.units import CANONICAL_UNITS, to_canonical
+from medassist.risk.units import canonical_unit, to_canonical
 from medassist.schemas.common import Span
 from medassist.schemas.text import ContextAssertion, Entity, Measurement, Medication, TextExtraction
 
@@ -564,4 +564,4 @@ class NoteFacts:
 
     @staticmethod
     def canonical_unit(name: str) -> str | None:
-        return CANONICAL_UNITS.get(name)
+        return canonical_unit(name)
