@@ -805,9 +805,7 @@ def run(args: argparse.Namespace) -> int:
             )
         )
         return 0
-    print(
-        f"MedCalc-Bench dev ({mode}), split {args.split}: {len(rows)} rows in {elapsed:.1f}s"
-    )
+    print(f"MedCalc-Bench dev ({mode}), split {args.split}: {len(rows)} rows in {elapsed:.1f}s")
     print(
         f"{'calculator':32} {'raw':>6} {'n':>4}   {'ver':>6} {'nv':>4}   {'acc*':>6} {'n*':>4}"
         f"   {'acc+':>6}   (raw: v1.0 labels; ver: Verified labels where they exist;"
