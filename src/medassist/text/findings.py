@@ -340,6 +340,47 @@ def finditer_literal(
 
 
 # ------------------------------------------------------------------ evaluation
+class _WordStarts:
+    """Where each word of a lower-cased text starts, indexed by its first two and three
+    characters: the candidate starts of a whole-word pattern are found by a dictionary
+    look-up per literal instead of a scan of the note per pattern."""
+
+    def __init__(self, lowered: str) -> None:
+        self.lowered = lowered
+        self.index: dict[str, list[int]] = {}
+        for m in _WORD_START.finditer(lowered):
+            i = m.start()
+            self.index.setdefault(lowered[i : i + 2], []).append(i)
+            self.index.setdefault(lowered[i : i + 3], []).append(i)
+
+    def starts(self, literals: tuple[str | None, ...]) -> list[int] | None:
+        """Sorted word starts where one of ``literals`` occurs; None when a literal is
+        unknown or does not start with a letter or digit (the caller scans instead)."""
+        found: set[int] = set()
+        low = self.lowered
+        for lit in literals:
+            if lit is None or len(lit) < 2 or not lit[:1].isalnum():
+                return None
+            for i in self.index.get(lit[:3], ()):
+                if low.startswith(lit, i):
+                    found.add(i)
+        return sorted(found)
+
+
+_WORD_START = re.compile(r"(?<![^\W_])[^\W_]")
+
+
+def _matches_at(compiled: re.Pattern[str], text: str, starts: list[int]) -> Iterator[re.Match[str]]:
+    end = 0
+    for i in starts:
+        if i < end:
+            continue
+        m = compiled.match(text, i)
+        if m is not None:
+            yield m
+            end = max(m.end(), i + 1)
+
+
 @lru_cache(maxsize=4096)
 def _word_regex(pattern: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w-])(?:{pattern})(?![\w])", re.I)
@@ -350,6 +391,7 @@ def _plain_regex(pattern: str, case_sensitive: bool) -> re.Pattern[str]:
     return re.compile(pattern, 0 if case_sensitive else re.I)
 
 
+@lru_cache(maxsize=4096)
 def _negates_itself(phrase: str) -> bool:
     """A matched phrase that holds its own negation ("tonsils without exudate")."""
     from medassist.text.context import find_triggers
@@ -442,6 +484,9 @@ def extract_findings(
 
     rules = rules or load_finding_rules()
     lowered = text.lower()
+    if len(lowered) != len(text):  # a character whose lower case is longer: no offsets
+        lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    words = _WordStarts(lowered)
     context = SpanContext(text, sentences, sections)
     qualify = _Qualify(text, rules.hedges)
     index: dict[str, list[Entity]] = {}
@@ -450,7 +495,7 @@ def extract_findings(
             index.setdefault(key, []).append(e)
     out: list[Finding] = []
     for rule in rules.rules.values():
-        out.extend(_evaluate(rule, text, lowered, context, qualify, index))
+        out.extend(_evaluate(rule, text, lowered, words, context, qualify, index))
     return out
 
 
@@ -458,6 +503,7 @@ def _evaluate(
     rule: FindingRule,
     text: str,
     lowered: str,
+    words: _WordStarts,
     context: Any,
     qualify: _Qualify,
     index: dict[str, list[Entity]],
@@ -483,11 +529,23 @@ def _evaluate(
     for pattern in rule.patterns:
         if kept >= MAX_MENTIONS:
             return
-        if not rule.case_sensitive and not may_match(pattern, lowered):
-            continue  # none of the literals its matches start with is in the note
         if rule.kind == "condition":
             compiled = _word_regex(pattern)
-            matches = finditer_literal(compiled, pattern, text, lowered)
+            starts = words.starts(required_literals(pattern))
+            matches = (
+                _matches_at(compiled, text, starts)
+                if starts is not None
+                else finditer_literal(compiled, pattern, text, lowered)
+            )
+        elif not rule.case_sensitive and not may_match(pattern, lowered):
+            continue  # none of the literals its matches start with is in the note
+        elif (
+            not rule.case_sensitive
+            and pattern.startswith("\\b")
+            and (starts := words.starts(required_literals(pattern))) is not None
+        ):
+            compiled = _plain_regex(pattern, False)
+            matches = _matches_at(compiled, text, starts)
         else:
             compiled = _plain_regex(pattern, rule.case_sensitive)
             matches = (
