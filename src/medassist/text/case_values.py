@@ -303,9 +303,12 @@ def lab_value(text: str, key: str) -> Fact | None:
     label_here = may_match(label, text)
     disorder_here = disorder is not None and may_match(disorder, text)
     readings: list[tuple[int, Fact]] = []
+    unit_here = may_match(LAB_LABELS[key][1], text)
     for n, (pattern, vg, ug) in enumerate(patterns):
         if not (disorder_here if n == 3 else label_here):
             continue  # its label (or disorder word) is nowhere in the note
+        if n in (1, 3) and not unit_here:
+            continue  # "569 mg/dL glucose", "hyponatremia of 128 mEq/L" need a unit
         found = (
             finditer_literal(pattern, label, text)
             if n == 0
@@ -418,9 +421,15 @@ _WORD_AGE_RE = re.compile(
 
 def word_age(text: str) -> Fact | None:
     """An age written in words ('a fifty-year-old man', 'two-year-old')."""
-    if not may_match("old", text):
+    low = text.lower()
+    if "old" not in low:
         return None
-    for m in _WORD_AGE_RE.finditer(text):
+    i = low.find("year")
+    while i != -1:
+        m = _WORD_AGE_RE.search(text, max(0, i - 24), i + 12)
+        i = low.find("year", i + 4)
+        if m is None:
+            continue
         tens, units = m.group("tens"), m.group("units")
         if not tens and not units:
             continue

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -54,7 +55,7 @@ READER_PREFIX = "value."
 #: mentions kept per rule (a note repeating a phrase thousands of times keeps the first ones)
 MAX_MENTIONS = 24
 
-_RULE_KEYS = {"kind", "patterns", "case_sensitive", "exclude_after", "description"}
+_RULE_KEYS = {"kind", "patterns", "case_sensitive", "exclude_after", "requires", "description"}
 _HEDGE_KEYS = {
     "before",
     "suspect_before",
@@ -78,6 +79,9 @@ class FindingRule:
     patterns: tuple[str, ...]
     case_sensitive: bool = False
     exclude_after: tuple[str, ...] = ()
+    #: lower-case strings one of which every match contains (a cheap pre-check for patterns
+    #: whose first characters are not literal, e.g. a number before "drinks per week")
+    requires: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -185,10 +189,15 @@ def parse_finding_rules(document: object) -> FindingRules:
             if "exclude_after" in raw
             else ()
         )
+        requires = (
+            _strings(raw["requires"], f"rule {rule_id!r}: requires") if "requires" in raw else ()
+        )
+        if any(r != r.lower() for r in requires):
+            raise _fail(f"rule {rule_id!r}: requires must be lower-case strings")
         flags = 0 if case_sensitive else re.I
         for p in (*patterns, *after):
             _compile(p, f"rule {rule_id!r}", flags)
-        rules[rule_id] = FindingRule(rule_id, kind, patterns, case_sensitive, after)
+        rules[rule_id] = FindingRule(rule_id, kind, patterns, case_sensitive, after, requires)
     return FindingRules(rules, _parse_hedges(document.get("hedges")))
 
 
@@ -211,7 +220,7 @@ def load_finding_rules(path: str | None = None) -> FindingRules:
 # ------------------------------------------------------------------ literal pre-checks
 _LEADING_ZERO_WIDTH = re.compile(r"\\b|\^|\(\?<?[=!](?:[^()\\]|\\.)*\)")
 _LITERAL_CHARS = frozenset(
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 '-,:/=%₂"
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 '-,:/=%₂&"
 )
 
 
@@ -347,27 +356,39 @@ class _WordStarts:
 
     def __init__(self, lowered: str) -> None:
         self.lowered = lowered
-        self.index: dict[str, list[int]] = {}
+        index: defaultdict[str, list[int]] = defaultdict(list)
         for m in _WORD_START.finditer(lowered):
             i = m.start()
-            self.index.setdefault(lowered[i : i + 2], []).append(i)
-            self.index.setdefault(lowered[i : i + 3], []).append(i)
-
-    def starts(self, literals: tuple[str | None, ...]) -> list[int] | None:
-        """Sorted word starts where one of ``literals`` occurs; None when a literal is
-        unknown or does not start with a letter or digit (the caller scans instead)."""
-        found: set[int] = set()
-        low = self.lowered
-        for lit in literals:
-            if lit is None or len(lit) < 2 or not lit[:1].isalnum():
-                return None
-            for i in self.index.get(lit[:3], ()):
-                if low.startswith(lit, i):
-                    found.add(i)
-        return sorted(found)
+            index[m.group(1)].append(i)
+            index[m.group(2)].append(i)
+        self.index: dict[str, list[int]] = dict(index)
 
 
-_WORD_START = re.compile(r"(?<![^\W_])[^\W_]")
+_WORD_START = re.compile(r"(?<![^\W_])(?=(([^\W_].?).?))", re.S)
+
+
+_SUFFIX = re.compile(r"\\w\+([a-z0-9]{2,})(?![*+?{])")
+
+
+@lru_cache(maxsize=4096)
+def _suffix_anchor(pattern: str) -> str | None:
+    """The literal after a leading ``\\w+`` ("\\w+pril" -> "pril"), or None."""
+    m = _SUFFIX.match(pattern)
+    return m.group(1).lower() if m else None
+
+
+def _suffix_starts(lowered: str, anchor: str) -> list[int]:
+    """The starts of the words that contain ``anchor`` after at least one word character."""
+    out: set[int] = set()
+    i = lowered.find(anchor, 1)
+    while i != -1:
+        j = i
+        while j > 0 and (lowered[j - 1].isalnum() or lowered[j - 1] == "_"):
+            j -= 1
+        if j < i:
+            out.add(j)
+        i = lowered.find(anchor, i + 1)
+    return sorted(out)
 
 
 def _matches_at(compiled: re.Pattern[str], text: str, starts: list[int]) -> Iterator[re.Match[str]]:
@@ -471,6 +492,68 @@ def in_negated_list(text: str, start: int) -> bool:
     return _Qualify(text, load_finding_rules().hedges).negated_list(start)
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """How a rule file is matched, prepared once per file: ``by_prefix`` maps the first
+    (up to) three characters of every indexable literal to (rule id, pattern index, literal);
+    ``scanned`` holds the (rule id, pattern index) pairs that must be scanned instead."""
+
+    by_prefix: dict[str, list[tuple[str, int, str]]]
+    scanned: frozenset[tuple[str, int]]
+
+
+def _indexable(rule: FindingRule, pattern: str) -> tuple[str, ...] | None:
+    """The literals one of which starts every match at a word start, or None."""
+    if rule.case_sensitive or (rule.kind == "match" and not pattern.startswith("\\b")):
+        return None
+    lits = required_literals(pattern)
+    if any(lit is None or len(lit) < 2 or not lit[:1].isalnum() for lit in lits):
+        return None
+    return tuple(lit for lit in lits if lit is not None)
+
+
+_PLANS: dict[int, tuple[FindingRules, _Plan]] = {}
+
+
+def _plan(rules: FindingRules) -> _Plan:
+    cached = _PLANS.get(id(rules))
+    if cached is not None and cached[0] is rules:
+        return cached[1]
+    by_prefix: dict[str, list[tuple[str, int, str]]] = defaultdict(list)
+    scanned: set[tuple[str, int]] = set()
+    for rule in rules.rules.values():
+        for j, pattern in enumerate(rule.patterns):
+            lits = _indexable(rule, pattern)
+            if lits is None:
+                scanned.add((rule.id, j))
+                continue
+            for lit in set(lits):
+                by_prefix[lit[:3]].append((rule.id, j, lit))
+    plan = _Plan(dict(by_prefix), frozenset(scanned))
+    if len(_PLANS) > 16:
+        _PLANS.clear()
+    _PLANS[id(rules)] = (rules, plan)
+    return plan
+
+
+def _candidate_starts(plan: _Plan, words: _WordStarts) -> dict[tuple[str, int], list[int]]:
+    """(rule id, pattern index) -> sorted word starts where one of its literals occurs: one
+    pass over the literal prefixes the note and the rule file share."""
+    low, index = words.lowered, words.index
+    found: dict[tuple[str, int], set[int]] = defaultdict(set)
+    for key in plan.by_prefix.keys() & index.keys():
+        positions = index[key]
+        for rule_id, j, lit in plan.by_prefix[key]:
+            if len(lit) <= 3:
+                found[(rule_id, j)].update(positions)
+                continue
+            bucket = found[(rule_id, j)]
+            for i in positions:
+                if low.startswith(lit, i):
+                    bucket.add(i)
+    return {k: sorted(v) for k, v in found.items() if v}
+
+
 def extract_findings(
     text: str,
     sentences: Sequence[Span],
@@ -486,16 +569,21 @@ def extract_findings(
     lowered = text.lower()
     if len(lowered) != len(text):  # a character whose lower case is longer: no offsets
         lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-    words = _WordStarts(lowered)
+    plan = _plan(rules)
+    candidates = _candidate_starts(plan, _WordStarts(lowered))
     context = SpanContext(text, sentences, sections)
     qualify = _Qualify(text, rules.hedges)
     index: dict[str, list[Entity]] = {}
     for e in entities:
         for key in {e.preferred.lower(), e.text.lower()}:
             index.setdefault(key, []).append(e)
+    active = {rule_id for rule_id, _ in candidates} | {rule_id for rule_id, _ in plan.scanned}
     out: list[Finding] = []
     for rule in rules.rules.values():
-        out.extend(_evaluate(rule, text, lowered, words, context, qualify, index))
+        has_entity = rule.kind == "condition" and any(p.lower() in index for p in rule.patterns)
+        if rule.id not in active and not has_entity:
+            continue  # no literal of the rule starts a word of the note
+        out.extend(_evaluate(rule, text, lowered, candidates, plan, context, qualify, index))
     return out
 
 
@@ -503,12 +591,15 @@ def _evaluate(
     rule: FindingRule,
     text: str,
     lowered: str,
-    words: _WordStarts,
+    candidates: dict[tuple[str, int], list[int]],
+    plan: _Plan,
     context: Any,
     qualify: _Qualify,
     index: dict[str, list[Entity]],
 ) -> Iterator[Finding]:
     kept = 0
+    if rule.requires and not any(r in lowered for r in rule.requires):
+        return
     if rule.kind == "condition":
         seen: set[int] = set()
         for name in rule.patterns:
@@ -526,33 +617,27 @@ def _evaluate(
                     context=e.context,
                     qualifiers=qualify.of(e.start, e.end, rule),
                 )
-    for pattern in rule.patterns:
+    for j, pattern in enumerate(rule.patterns):
         if kept >= MAX_MENTIONS:
             return
-        if rule.kind == "condition":
-            compiled = _word_regex(pattern)
-            starts = words.starts(required_literals(pattern))
-            matches = (
-                _matches_at(compiled, text, starts)
-                if starts is not None
-                else finditer_literal(compiled, pattern, text, lowered)
-            )
-        elif not rule.case_sensitive and not may_match(pattern, lowered):
-            continue  # none of the literals its matches start with is in the note
-        elif (
-            not rule.case_sensitive
-            and pattern.startswith("\\b")
-            and (starts := words.starts(required_literals(pattern))) is not None
-        ):
-            compiled = _plain_regex(pattern, False)
+        compiled = (
+            _word_regex(pattern)
+            if rule.kind == "condition"
+            else _plain_regex(pattern, rule.case_sensitive)
+        )
+        if (rule.id, j) not in plan.scanned:
+            starts = candidates.get((rule.id, j))
+            if not starts:
+                continue  # none of its literals starts a word of the note
             matches = _matches_at(compiled, text, starts)
+        elif rule.kind == "condition" and (anchor := _suffix_anchor(pattern)) is not None:
+            matches = _matches_at(compiled, text, _suffix_starts(lowered, anchor))
+        elif rule.case_sensitive:
+            matches = compiled.finditer(text)
+        elif not may_match(pattern, lowered):
+            continue  # none of the literals its matches start with is in the note
         else:
-            compiled = _plain_regex(pattern, rule.case_sensitive)
-            matches = (
-                compiled.finditer(text)
-                if rule.case_sensitive
-                else finditer_literal(compiled, pattern, text, lowered)
-            )
+            matches = finditer_literal(compiled, pattern, text, lowered)
         for m in matches:
             if kept >= MAX_MENTIONS:
                 return
