@@ -21,7 +21,8 @@ from medassist.text.medications.prose import (
     linked_to_next,
     preposed_dose,
 )
-from medassist.text.medications.sig import Sig, parse_sig
+from medassist.text.medications.scopes import status_overrides
+from medassist.text.medications.sig import Sig, item_end, parse_sig
 from medassist.text.medications.status import (
     _CLAUSE_END,
     _MED_LABEL,
@@ -73,6 +74,7 @@ def extract_medications(
     section_index = _SpanIndex([(sec.start, sec.end, sec.name) for sec in sections])
     out: list[Medication] = []
     taken: set[int] = set()  # start offsets of the doses already given to a mention
+    overrides = status_overrides(text, unique)
     for index, entity in enumerate(unique):
         next_start = unique[index + 1].start if index + 1 < len(unique) else len(text)
         prev_end = unique[index - 1].end if index > 0 else 0
@@ -82,7 +84,11 @@ def extract_medications(
         clause = _CLAUSE_END.search(after)
         if clause is not None:
             after = after[: clause.start()]
-        next_is_drug = clause is None and index + 1 < len(unique) and stop == next_start
+        cut = item_end(after)  # "aspirin 75 mg od, GTN spray prn": the prn is not aspirin's
+        next_is_drug = (
+            clause is None and cut == len(after) and index + 1 < len(unique) and stop == next_start
+        )
+        after = after[:cut]
 
         sentence = sentence_index.at(entity.start)
         back_start = max(
@@ -112,6 +118,7 @@ def extract_medications(
         # a passive cue after the drug ("was stopped") is the latest news; else the closest
         # cue before it, else a bare cue after it ("Lasix held")
         status = status_post if strong and status_post else (status_pre or status_post)
+        status = overrides.get(index, status)  # a list label, an exception, a switch
         section = entity.section
         if section is None:
             holder = section_index.at(entity.start)
