@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from medassist import __version__
-from medassist.api.routes import image, scores, text
+from medassist.api.routes import analyze, image, scores, text
 from medassist.errors import MedassistError
 from medassist.logs import get_logger
 
@@ -26,6 +26,7 @@ def create_app() -> FastAPI:
     app.include_router(text.router)
     app.include_router(image.router)
     app.include_router(scores.router)
+    app.include_router(analyze.router)
 
     @app.exception_handler(MedassistError)
     async def _medassist_error(request: Request, exc: MedassistError) -> JSONResponse:
