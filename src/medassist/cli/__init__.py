@@ -24,6 +24,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "score": ("medassist.cli.score", "score"),
     "edge": ("medassist.cli.edge", "edge"),
     "serve": ("medassist.cli.serve", "serve"),
+    "audit": ("medassist.cli.audit", "audit"),
 }
 
 

@@ -24,7 +24,7 @@ from typing import Any
 from medassist.safety.finalize import check_generated_text
 from medassist.safety.grounding import SourceIndex
 from medassist.safety.non_diagnostic import enforce_non_diagnostic, segments
-from medassist.safety.output import LAYERS, append_audit, build_audit_record
+from medassist.safety.output import LAYERS, build_audit_record
 from medassist.schemas.analysis import (
     AnalysisExtraction,
     AnalysisReport,
@@ -330,7 +330,6 @@ def finalize_analysis_report(
         model_ids=model_ids,
         timings_ms=timings,
     )
-    append_audit(audit)
     confidence = {
         f"model_observation:{i}": o.confidence for i, o in enumerate(draft.image_observations)
     }

@@ -410,8 +410,24 @@ _LAB_RESULT_WORD = re.compile(
 )
 
 
+#: a dose follows the name: "lithium at a dose of 900 mg/day", "magnesium was given at 2 g",
+#: "potassium (40 mEq)": a drug given, whatever lab wording ("at", "was") precedes the number
+_DOSE_FOLLOWS = re.compile(
+    r"^\s*[(,]?\s*(?:(?:was|were|is|being|been)\s+)?(?:(?:given|started|administered|"
+    r"increased|decreased|titrated|continued|infused|replaced|repleted|supplemented)\s+)?"
+    # a linking word is required: a bare number after the name ("potassium 4.2 mmol") is read
+    # by the lab reader (_measured_lab_at), which tells a lab value from a dose
+    r"(?:(?:at|with|to|in)\s+(?:an?\s+)?(?:(?:daily|total|starting|initial|maintenance|"
+    r"loading)\s+)?(?:(?:dose|doses|dosage|rate)\s+of\s+)?|(?:dose|doses|dosage)\s+of\s+)"
+    r"\d+(?:\.\d+)?\s*(?:mg|mcg|µg|g|grams?|meq|mmol|units?)\b(?!\s*/\s*(?:dl|l|ml)\b)",
+    re.IGNORECASE,
+)
+
+
 def _lab_context(text: str, start: int, end: int) -> bool:
     after = text[end : end + 40]
+    if _DOSE_FOLLOWS.match(after):
+        return False
     if _LAB_AFTER.match(after) or _LAB_RESULT_WORD.match(after):
         return True
     if _LAB_BEFORE.search(text[max(0, start - 20) : start]):

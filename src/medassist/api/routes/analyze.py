@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from typing import Any
+from contextlib import AsyncExitStack
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
@@ -19,6 +20,32 @@ from medassist.schemas.analysis import AnalysisReport
 router = APIRouter(prefix="/v1", tags=["analyze"])
 
 _MULTIPART_SLACK = 64 * 1024
+
+ANALYZE_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "note": {"type": "string", "description": "the clinical note (text or a file)"},
+                    "image": {
+                        "type": "string",
+                        "format": "binary",
+                        "description": "DICOM, PNG, JPEG or TIFF",
+                    },
+                },
+            }
+        },
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "properties": {"text": {"type": "string"}},
+                "required": ["text"],
+            }
+        },
+    },
+}
 
 
 async def _inputs(request: Request, settings: Any) -> tuple[str | bytes | None, bytes | None]:
@@ -70,32 +97,41 @@ def _sse(event: str, data: str) -> str:
     "/analyze",
     response_model=AnalysisReport,
     responses={200: {"content": {"text/event-stream": {}}}},
+    openapi_extra={"requestBody": ANALYZE_BODY},
 )
-async def analyze(request: Request, settings: SettingsDep) -> Any:
+async def analyze(
+    request: Request,
+    settings: SettingsDep,
+    stream: Annotated[
+        bool, Query(description="answer text/event-stream: progress, checked sentences, report")
+    ] = False,
+) -> Any:
+    from medassist.llm import get_backend
     from medassist.pipelines.analyze import run_analysis, stream_analysis
 
-    stream = request.query_params.get("stream", "false").lower()
-    if stream not in ("true", "false", "1", "0"):
-        raise InputError("stream must be true or false")
     note, image = await _inputs(request, settings)
-    if stream in ("false", "0"):
-        return await run_in_threadpool(run_analysis, note, image)
+    backend = get_backend()  # configuration errors answer as JSON before any work
+    slot = AsyncExitStack()
+    if backend is not None:  # one generation at a time per loaded model; 503 when the queue is full
+        from medassist.api.queue import get_queue
 
-    from medassist.llm import get_backend
-
-    get_backend()  # configuration errors answer as JSON before the stream starts
+        await slot.enter_async_context(get_queue(backend.describe().label).slot())
+    if not stream:
+        async with slot:
+            return await run_in_threadpool(run_analysis, note, image, llm=backend)
 
     async def events() -> AsyncIterator[str]:
-        try:
-            async for event in iterate_in_threadpool(stream_analysis(note, image)):
-                if event.report is not None:
-                    yield _sse("report", event.report.model_dump_json())
-                elif event.event == "sentence":
-                    yield _sse("sentence", json.dumps({"text": event.text}))
-                else:
-                    yield _sse("progress", json.dumps({"stage": event.stage}))
-        except MedassistError as exc:
-            yield _sse("error", json.dumps(exc.to_dict()))
+        async with slot:
+            try:
+                async for event in iterate_in_threadpool(stream_analysis(note, image, llm=backend)):
+                    if event.report is not None:
+                        yield _sse("report", event.report.model_dump_json())
+                    elif event.event == "sentence":
+                        yield _sse("sentence", json.dumps({"text": event.text}))
+                    else:
+                        yield _sse("progress", json.dumps({"stage": event.stage}))
+            except MedassistError as exc:
+                yield _sse("error", json.dumps(exc.to_dict()))
 
     return StreamingResponse(
         events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
