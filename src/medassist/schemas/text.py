@@ -39,6 +39,9 @@ class ContextAssertion(BaseModel):
     historical: bool = False
     hypothetical: bool = False
     family: bool = False
+    #: a usual or baseline state ("normally A&Ox3", "at baseline"), not necessarily the present
+    #: one; it does not change ``affirmed``: a reader of the current state checks it
+    baseline: bool = False
     #: the trigger phrases that set the flags, e.g. {"negated": "denies"}
     triggers: dict[str, str] = Field(default_factory=dict)
 
@@ -109,6 +112,13 @@ class Measurement(BaseModel):
     plausible: bool = True
     plausibility_note: str | None = None
     qualifiers: dict[str, Any] = Field(default_factory=dict)  # e.g. {"oxygen": "room air"}
+    #: when the value was taken, as the note says ("peaked at", "on admission", "at discharge")
+    time_point: Literal[
+        "admission", "peak", "nadir", "baseline", "discharge", "latest", "unknown"
+    ] = "unknown"
+    #: the most recent value of this measurement in the note (one per name): what a
+    #: calculator uses unless its definition asks for a peak, a nadir or a baseline
+    current: bool = False
 
 
 class Demographics(BaseModel):

@@ -40,7 +40,7 @@ class OpenAIBackend(Backend):
     supports_schema = True
     can_stream = True
     requires = ("httpx",)
-    extra = "dev"
+    extra = "openai"
 
     class Options(Backend.Options):
         base_url: str = Field(..., description="e.g. http://127.0.0.1:8000/v1")
