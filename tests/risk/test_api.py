@@ -8,7 +8,7 @@ from score_ids import SCORE_IDS
 
 from medassist.errors import CalculatorInputError, UnitConversionError, UnknownCalculatorError
 from medassist.risk import calculate, list_calculators, score_analysis
-from medassist.text.engine import extract
+from medassist.text import extract
 
 MY_SCORES = list(SCORE_IDS)
 

@@ -9,7 +9,7 @@ from medassist.risk.facts import NoteFacts
 
 
 def _nf(text: str) -> NoteFacts:
-    return NoteFacts.from_text(text)  # pattern layer only: independent of the text engine
+    return NoteFacts.from_text(text)  # reads the text engine's extraction of the note
 
 
 @pytest.mark.parametrize(

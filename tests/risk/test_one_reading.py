@@ -17,8 +17,6 @@ RISK = Path(medassist.risk.__file__).parent
 #: measurement and demographics work (NoteFacts' pattern and age/sex fallbacks), and the
 #: case-report readers of three formula families not yet moved to text/ value readers
 STILL_READING = {
-    ("facts.py", "_pattern_measurements"),
-    ("facts.py", "_blood_pressures"),
     ("facts.py", "_span_evidence"),
     ("facts.py", "_ages"),
     ("facts.py", "_sex"),
