@@ -165,3 +165,55 @@ def test_sleep_apnoea_cpap_is_not_supplemental_oxygen_nor_ventilation(sentence: 
 @pytest.mark.parametrize("sentence", ["On 2 L nasal cannula.", "Requiring oxygen by face mask."])
 def test_oxygen_is_still_supplemental_oxygen(sentence: str) -> None:
     assert _points("news2", VITALS + sentence, "supplemental_oxygen") == 2
+
+
+# ------------------------------------------------------------------ absence of cough
+@pytest.mark.parametrize(
+    "note",
+    [
+        "A 25-year-old woman with a sore throat for 2 days. Temperature 38.6 C.",
+        "30-year-old man: sore throat and painful swallowing; temperature 38.4 C. Red tonsils.",
+    ],
+)
+def test_an_unmentioned_cough_meets_absence_of_cough(note: str) -> None:
+    assert _points("centor_mcisaac", note, "cough_absent") == 1
+    assert _points("feverpain", note, "no_cough_coryza") == 1
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "A 25-year-old woman with a sore throat and a dry cough for 2 days. Temperature 38.6 C.",
+        "30-year-old man: sore throat, cough and runny nose since yesterday; temperature 38.4 C.",
+    ],
+)
+def test_a_documented_cough_is_not_absent(note: str) -> None:
+    assert _points("centor_mcisaac", note, "cough_absent") == 0
+    assert _points("feverpain", note, "no_cough_coryza") == 0
+
+
+# ------------------------------------------------------------------ CHA2DS2-VASc T
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Prior portal vein thrombosis.",
+        "History of deep vein thrombosis and pulmonary embolism.",
+        "Previous venous thromboembolism on warfarin.",
+    ],
+)
+def test_venous_thrombosis_is_not_the_thromboembolism_item(sentence: str) -> None:
+    note = "A 50-year-old man with atrial fibrillation. " + sentence
+    assert _points("cha2ds2_vasc", note, "stroke_tia_thromboembolism") == 0
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "History of a systemic embolism to the left leg.",
+        "Prior peripheral arterial embolism.",
+        "Previous cardioembolic stroke.",
+    ],
+)
+def test_systemic_thromboembolism_is_the_item(sentence: str) -> None:
+    note = "A 50-year-old man with atrial fibrillation. " + sentence
+    assert _points("cha2ds2_vasc", note, "stroke_tia_thromboembolism") == 2
