@@ -224,9 +224,11 @@ def test_relevance_in_reports() -> None:
         assert not get_calculator(cid).relevant(normal), cid
     assert get_calculator("anion_gap").relevant(normal)
     assert not get_calculator("qtc_hodges").relevant(normal)
-    child = NoteFacts("A 6-year-old boy weighing 20 kg.")
+    child = NoteFacts.from_text("A 6-year-old boy weighing 20 kg.")
     assert get_calculator("maintenance_fluids").relevant(child)
-    assert not get_calculator("maintenance_fluids").relevant(NoteFacts("A 40-year-old man, 80 kg."))
+    assert not get_calculator("maintenance_fluids").relevant(
+        NoteFacts.from_text("A 40-year-old man, 80 kg.")
+    )
     assert get_calculator("adjusted_body_weight").relevant(
         NoteFacts("She is 160 cm tall and weighs 100 kg.")
     )

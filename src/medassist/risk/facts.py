@@ -39,11 +39,6 @@ __all__ = [
 
 _NUM = r"(?P<v>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
 
-_FAMILY = re.compile(
-    r"\b(?:family history|mother|father|brother|sister|sibling|parent|grandmother|grandfather|aunt|uncle|cousin|son|daughter|FHx?)\b",
-    re.I,
-)
-
 
 @lru_cache(maxsize=1)
 def _patterns() -> dict[str, dict[str, Any]]:
@@ -311,22 +306,6 @@ _BP_RE = re.compile(
     r"(?<![\d/.])(?P<s>\d{2,3})\s{0,3}/\s{0,3}(?P<d>\d{2,3})(?![\d/])(?P<u>\s{0,3}mm\s?hg)?",
     re.I,
 )
-_AGE_RE = re.compile(
-    r"(?<![\d.])(?P<v>\d{1,3}(?:\.\d{1,3})?)\s{0,3}(?:-|\s)?\s{0,3}(?P<u>years?|yrs?|months?|mo|weeks?|days?)[\s-]{0,3}old"
-    r"|(?<!\d)(?P<v2>\d{1,3})\s{0,3}(?:yo|y/o|y\.o\.|-yo|yr-old|M|F)\b(?=[\s,.])"
-    r"|\bage(?:d)?(?: of)?[:\s]{1,5}(?P<v3>\d{1,3})\b(?!\s*(?:%|mm|mg))",
-    re.I,
-)
-_FEM_NOUNS = r"woman|female|lady|girl|primigravida|multigravida|gravida|mother"
-_MALE_NOUNS = r"man|male|gentleman|boy"
-_NEAR_AGE_RE = re.compile(
-    rf"(?<!\d)\d{{1,3}}\s{{0,3}}(?:-|\s)?\s{{0,3}}(?:years?|yrs?|months?|y)[\s-]{{0,3}}old\s+(?:\w+\s+){{0,3}}?({_FEM_NOUNS}|{_MALE_NOUNS})\b"
-    rf"|\b(?:\d{{1,3}}\s{{0,3}}(?:yo|y/o))\s+({_FEM_NOUNS}|{_MALE_NOUNS})\b",
-    re.I,
-)
-_SHE_RE = re.compile(r"\b(?:she|her|hers|herself)\b", re.I)
-_HE_RE = re.compile(r"\b(?:he|his|him|himself)\b", re.I)
-_SEX_NOUN_RE = re.compile(rf"\b(?:{_FEM_NOUNS}|{_MALE_NOUNS}|mrs|mr|ms)\b", re.I)
 
 
 class NoteFacts:
@@ -459,11 +438,8 @@ class NoteFacts:
         return list(self._memo[key])
 
     def _measurements(self, name: str) -> list[Fact]:
-        if name == "age":
-            return self._ages()
-        if name == "sex":
-            fact = self._sex()
-            return [fact] if fact else []
+        if name in ("age", "sex"):
+            return self._demographic(name)
         engine = self._engine_measurements(name)
         return engine or self._pattern_measurements(name)
 
@@ -471,11 +447,10 @@ class NoteFacts:
         """The first mention of a measurement, in its canonical unit (see ``units.py``)."""
         found = self.measurements(name)
         if name == "age" and found:
-            distinct = sorted({round(f.value, 1) for f in found})
-            if len(distinct) > 1 and (distinct[-1] - distinct[0]) >= 1:
-                flag = f"contradictory ages in note: {', '.join(f'{a:g}' for a in distinct)}"
-                if flag not in self.flags:
-                    self.flags.append(flag)
+            conflicts = [c for c in self.extraction.demographics.conflicts if c.startswith("age")]
+            flag = "contradictory ages in note: " + "; ".join(conflicts) if conflicts else None
+            if flag and flag not in self.flags:
+                self.flags.append(flag)
         return found[0] if found else None
 
     def extreme(self, name: str, worst: str) -> Fact | None:
@@ -490,75 +465,25 @@ class NoteFacts:
         )
 
     # ------------------------------------------------------------------ demographics
-    def _ages(self) -> list[Fact]:
+    def _demographic(self, name: str) -> list[Fact]:
+        """Age (years) or sex from the text engine's one age/sex reader
+        (:mod:`medassist.text.demographics`, ``extraction.demographics``): the report, FHIR
+        and the calculators give the same age and sex, or none."""
         demo = self.extraction.demographics
-        out: list[Fact] = []
-        if demo.age is not None:
+        if name == "age":
+            if demo.age is None:
+                return []
             start, end = demo.age_span or (0, 0)
-            out.append(Fact(value=float(demo.age), evidence=self._span_evidence(start, end)))
-        for m in _AGE_RE.finditer(self.text):
-            raw = m.group("v") or m.group("v2") or m.group("v3")
-            unit = (m.group("u") or "years").lower()
-            value = float(raw)
-            if unit.startswith("mo"):
-                value /= 12
-            elif unit.startswith("week"):
-                value /= 52
-            elif unit.startswith("day"):
-                value /= 365
-            if (
-                m.group("v2")
-                and m.group(0).rstrip()[-1:] in {"M", "F"}
-                and not m.group(0).lower().endswith(("yo", "y/o", "y.o."))
-            ):
-                # "45M": only at the very start of a note or a line
-                line_start = self.text.rfind("\n", 0, m.start()) + 1
-                if self.text[line_start : m.start()].strip():
-                    continue
-            if not 0 <= value <= 120:
-                continue
-            fact = Fact(value=value, evidence=self._span_evidence(m.start(), m.end()))
-            if out and out[0].evidence.start == fact.evidence.start:
-                continue
-            # a relative's age ("his 30-year-old son") is not the patient's
-            pre = self.text[max(0, m.start() - 25) : m.start()]
-            post = self.text[m.end() : m.end() + 20]
-            if _FAMILY.search(pre + " " + post.split(",")[0]) and out:
-                continue
-            out.append(fact)
-        out.sort(key=lambda f: f.evidence.start or 0)
-        return out
-
-    def _sex(self) -> Fact | None:
-        demo = self.extraction.demographics
-        fem_nouns = _FEM_NOUNS
-        # 1. the noun right after the age ("a 45-year-old white female")
-        near_age = _NEAR_AGE_RE.search(self.text)
-        if near_age:
-            group = 1 if near_age.group(1) else 2
-            word = near_age.group(group).lower()
-            value = "female" if re.fullmatch(fem_nouns, word) else "male"
-            return Fact(
-                value=value,
-                evidence=self._span_evidence(near_age.start(group), near_age.end(group)),
-            )
-        # 2. the text engine's demographics
-        if demo.sex is not None:
-            start, end = demo.sex_span or (0, 0)
-            return Fact(value=demo.sex, evidence=self._span_evidence(start, end))
-        # 3. pronouns (the patient is referred to most)
-        she = _SHE_RE.findall(self.text)
-        he = _HE_RE.findall(self.text)
-        if she or he:
-            best_re, value = (_SHE_RE, "female") if len(she) > len(he) else (_HE_RE, "male")
-            first_m = best_re.search(self.text)
-            assert first_m is not None
-            return Fact(value=value, evidence=self._span_evidence(first_m.start(), first_m.end()))
-        noun = _SEX_NOUN_RE.search(self.text)
-        if noun is None:
-            return None
-        value = "female" if re.fullmatch(rf"{fem_nouns}|mrs|ms", noun.group(0).lower()) else "male"
-        return Fact(value=value, evidence=self._span_evidence(noun.start(), noun.end()))
+            return [Fact(value=float(demo.age), evidence=self._span_evidence(start, end))]
+        if demo.sex is None:
+            return []
+        start, end = demo.sex_span or (0, 0)
+        note = (
+            "sex inferred (pronouns or sex-specific terms)"
+            if demo.sex_basis == "inferred"
+            else None
+        )
+        return [Fact(value=demo.sex, evidence=self._span_evidence(start, end, note))]
 
     # ------------------------------------------------------------------ conditions
     @cached_property

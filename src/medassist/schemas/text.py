@@ -121,6 +121,9 @@ class Demographics(BaseModel):
     sex: Literal["female", "male"] | None = None
     sex_text: str | None = None
     sex_span: tuple[int, int] | None = None
+    #: "stated" (a sex noun, title, field or "45M"-style letter) or "inferred" (pronouns or
+    #: female-only terms: a weak inference, shown as such); None when sex is unknown
+    sex_basis: Literal["stated", "inferred"] | None = None
     #: disagreements found in the note, e.g. "age: 54 years ('54-year-old') vs 56 years ('56 yo')";
     #: the first statement is kept in ``age``/``sex``
     conflicts: list[str] = Field(default_factory=list)
