@@ -52,14 +52,19 @@ def test_age_and_sex() -> None:
     assert nf.measurement("age").value == 45
     assert nf.measurement("sex").value == "female"
     assert NoteFacts.from_text("6-month-old boy").measurement("age").value == pytest.approx(0.5)
-    assert NoteFacts.from_text("The patient is a 60 yo man; he is well.").measurement("sex").value == "male"
+    assert (
+        NoteFacts.from_text("The patient is a 60 yo man; he is well.").measurement("sex").value
+        == "male"
+    )
 
 
 def test_contradictory_ages_flag() -> None:
     nf = NoteFacts.from_text("A 67-year-old man. Later: the 76-year-old patient.")
     nf.measurement("age")
     assert nf.flags and "67" in nf.flags[0] and "76" in nf.flags[0]
-    single = NoteFacts.from_text("A 67-year-old man with a 67-year-old history")  # same age twice: no flag
+    single = NoteFacts.from_text(
+        "A 67-year-old man with a 67-year-old history"
+    )  # same age twice: no flag
     single.measurement("age")
     assert not single.flags
 

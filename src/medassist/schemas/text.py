@@ -17,6 +17,8 @@ __all__ = [
     "Medication",
     "Measurement",
     "Demographics",
+    "Allergen",
+    "Allergies",
     "Section",
     "Summary",
     "TextExtraction",
@@ -129,6 +131,34 @@ class Demographics(BaseModel):
     conflicts: list[str] = Field(default_factory=list)
 
 
+class Allergen(BaseModel):
+    """One substance the note says the patient is allergic or intolerant to."""
+
+    #: the substance: the canonical drug name when it is a known drug, else as written
+    substance: str
+    text: str  # the source item, e.g. "Penicillin (rash)"
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    #: the reaction when the note gives one ("rash", "anaphylaxis")
+    reaction: str | None = None
+    drugbank_id: str | None = None
+
+
+class Allergies(BaseModel):
+    """The allergy reading of a note: allergens, or an explicit "no known allergies" state.
+
+    ``documented`` is False when the note says nothing about allergies (then neither the
+    allergens nor ``no_known`` are set): absence of evidence, not "no allergies"."""
+
+    documented: bool = False
+    #: "drug" for NKDA / "no known drug allergies", "food" for NKFA, "any" for NKA / "no known
+    #: allergies" / "Allergies: nil|none"
+    no_known: Literal["drug", "food", "any"] | None = None
+    no_known_text: str | None = None
+    no_known_span: tuple[int, int] | None = None
+    allergens: list[Allergen] = Field(default_factory=list)
+
+
 class Section(BaseModel):
     name: str  # canonical: chief_complaint, hpi, pmh, psh, medications, allergies, family_history,
     # social_history, ros, exam, labs, imaging, assessment, plan, assessment_plan, impression, other
@@ -156,6 +186,9 @@ class TextExtraction(BaseModel):
     #: drugs named as allergies ("Allergies: penicillin", "allergic to sulfa"), kept out of
     #: ``medications`` so that no consumer reads them as taken
     allergens: list[Medication] = Field(default_factory=list)
+    #: the allergy reading: every allergen (drugs and others, with reactions) or the explicit
+    #: "no known (drug) allergies" state (:mod:`medassist.text.allergies`)
+    allergies: Allergies = Field(default_factory=Allergies)
     vitals: list[Measurement] = Field(default_factory=list)
     labs: list[Measurement] = Field(default_factory=list)
     demographics: Demographics = Field(default_factory=Demographics)
