@@ -106,6 +106,14 @@ FORMS = [
         "bupropion",
         (48.0, None, "mg/kg"),
     ),
+    # a relative clause or a second verb of the same phrase
+    ("Warfarin, which was started at 5 mg daily, was held.", "warfarin", (5.0, None, "mg")),
+    (
+        "Metoprolol was started and titrated to 100 mg twice daily.",
+        "metoprolol",
+        (100.0, None, "mg"),
+    ),
+    ("Lisinopril was begun and then increased to 20 mg.", "lisinopril", (20.0, None, "mg")),
     # "X was started at N"
     ("Hydrocortisone was initiated at 50 mg every 6 hours.", "hydrocortisone", (50.0, None, "mg")),
     ("Amiloride was started at 5 mg/day two weeks later.", "amiloride", (5.0, None, "mg/day")),

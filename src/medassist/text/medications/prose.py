@@ -59,9 +59,12 @@ _LINK_WORD = (
 _PREPOSED_GAP = re.compile(r"\s*(?:" + _LINK_WORD + r"\s*){0,5}$", re.IGNORECASE)
 #: words that end the forward reach from a name to a dose
 _BREAK = re.compile(
-    r"(?<![\w-])(?:and|or|but|while|whereas|which|who|whom|after|before|when|because|since|"
-    r"then|until|unless|although|though|if|plus|followed|versus|vs|instead|except|besides|"
-    r"without|than)(?![\w-])|[;\n]|\.(?!\d)",
+    # "and"/"or" that continue the drug's own verb phrase do not break: "X was started and
+    # (then) titrated to N mg"
+    r"(?<![\w-])(?:(?:and|or)(?!\s+(?:(?:then|subsequently|later|gradually|slowly)\s+)?"
+    r"(?:was\s+|were\s+)?[a-z]+(?:ed|en)\b)|but|while|whereas|after|before|when|because|since|"
+    r"until|unless|although|though|if|plus|followed|versus|vs|instead|except|besides|"
+    r"without)(?![\w-])|[;\n]|\.(?!\d)",
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[A-Za-z0-9]+")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from medassist.text.medications.dose import _WS, _WS_LOWER
+from medassist.text.medications.shorthand import duration_pattern, frequency_patterns
 
 # --- route, frequency, prn, duration -----------------------------------------------------------
 
@@ -37,7 +38,7 @@ _ROUTE_RE = re.compile(
 _ROUTE_NAME = {f"r{i}": name for i, (name, _) in enumerate(_ROUTES)}
 _ROUTE_BEFORE = re.compile(
     r"(?:^|[\s(])(?P<r>iv|i\.v\.|po|p\.o\.|sl|im|sc|sq|subq|subcu|subcutaneous|intravenous|"
-    r"inhaled|nebulized|topical|oral|transdermal)\s+$",
+    r"inhaled|nebulized|topical|oral|transdermal)\)?\s+$",  # "intravenous (IV) ceftriaxone"
     re.IGNORECASE,
 )
 _ROUTE_BEFORE_NORMAL = {
@@ -63,6 +64,8 @@ _ROUTE_BEFORE_NORMAL = {
 _WN = r"(?:\d+|one|two|three|four|five|six|seven|eight|ten|twelve|twenty-four)"
 _H = r"\.?\s*h(?:ours?|rs?|r)?\b\.?"
 _FREQ_PATTERNS: list[tuple[str, str]] = [
+    # shorthand tokens from data/sig_shorthand.tsv ("=BID": the value itself)
+    *frequency_patterns(),
     ("qrange", r"\bq\.?\s*(?P<a>\d+)\s*(?:-|–|to)\s*(?P<b>\d+)" + _H),
     (
         "qrange",
@@ -102,7 +105,8 @@ _FREQ_PATTERNS: list[tuple[str, str]] = [
     ),
     ("QOD", r"\bq\.?\s?o\.?\s?d\.?(?![a-z])|\bevery\s+other\s+day\b"),
     ("weekly2", r"\btwice\s+(?:a|per|each)\s+week\b|\b(?:two|2)\s+times\s+(?:a|per)\s+week\b"),
-    ("weekly3", r"\b(?:three|3)\s+times\s+(?:a|per)\s+week\b"),
+    ("weekly2", r"\b(?:twice|two\s+times|2\s+times)\s+weekly\b"),
+    ("weekly3", r"\b(?:three|3)\s+times\s+(?:(?:a|per)\s+week|weekly)\b"),
     (
         "weekly",
         r"\bweekly\b|\bonce\s+(?:a|per|each)\s+week\b|\bevery\s+week\b|\bq\.?\s*(?:1\s*)?w(?:ee)?k\b\.?|\bq\.?\s*week\b|\bper\s+week\b|\ba\s+week\b",
@@ -116,7 +120,7 @@ _FREQ_PATTERNS: list[tuple[str, str]] = [
     ),
     (
         "daily",
-        r"\bq\.?\s?d\.?(?![a-z])|\bq\.?\s*day\b|\bqday\b|\bdaily\b|\bonce\s+(?:a\s+|per\s+|each\s+)?day\b|\bevery\s+day\b|\b(?:a|per|each)\s+day\b|\bq\s*24\s*h(?:ours?|rs?|r)?\b|\bevery\s+24\s+hours\b|\bod\b",
+        r"\bq\.?\s?d\.?(?![a-z])|\bq\.?\s*day\b|\bqday\b|\bdaily\b|\bonce\s+(?:a\s+|per\s+|each\s+)?day\b|\bevery\s+day\b|\b(?:a|per|each)\s+day\b|\bq\s*24\s*h(?:ours?|rs?|r)?\b|\bevery\s+24\s+hours\b",
     ),
     (
         "AC",
@@ -182,9 +186,9 @@ _PRN = re.compile(
 )
 #: cheap pre-checks (substring alternations) before the larger patterns run
 _PRN_HINTS = re.compile(r"prn|p\.\s?r\.\s?n|needed|necessary|demand")
-_DURATION_HINTS = re.compile(r"day|week|wk|month|mo|dose|d\b")
+_DURATION_HINTS = re.compile(r"day|week|wk|month|mo|dose|d\b|\d\s*/\s*(?:7|52|12)(?![\d/])")
 _POST_HINTS = re.compile(
-    r"start|initiat|begun|stop|discontinu|d/c|dc|held|continu|resum|increas|decreas|chang|"
+    r"start|initiat|begun|stop|discontinu|d/c|dc|held|hold|cease|continu|resum|increas|decreas|chang|"
     r"titrat|taper|reduc|switch|adjust|added|wean"
 )
 _REASON_GAP = re.compile(r"[ ]{1,2}|/")
@@ -247,9 +251,12 @@ _DURATION = re.compile(
     r"an?\s+)?(?P<n>\d+|one|two|three|four|five|six|seven|eight|nine|ten|fourteen|"
     r"twenty-one|thirty)?\s*-?\s*(?P<u>days?|d|weeks?|wks?|months?|mos?|doses?)(?![a-z])"
     r"|(?P<n2>\d+|one|two|three|five|seven|ten|fourteen)[- ](?P<u2>day|week|month)\s+"
-    r"(?:course|supply|trial|taper)\b)",
+    r"(?:course|supply|trial|taper)\b"
+    # shorthand: "3/7" days, "6/52" weeks, "for 3/12" months (data/sig_shorthand.tsv)
+    r"|" + duration_pattern()[0] + r")",
     re.IGNORECASE,
 )
+_DURATION_DENOMINATOR = duration_pattern()[1]
 _ARTICLE = re.compile(r"\ban?\s", re.IGNORECASE)
 _DURATION_UNIT = {
     "d": "days",
