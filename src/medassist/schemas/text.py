@@ -57,6 +57,9 @@ class Entity(BaseModel):
     #: code system and code: ICD-10-CM for conditions/symptoms, DrugBank for drugs, none otherwise
     code_system: str | None = None
     code: str | None = None
+    #: the vocabulary the mention was found with: core (the hand lexicon), abbreviations,
+    #: icd10cm, hpo; drugs for drug mentions; None when not said
+    vocabulary: str | None = None
     section: str | None = None
     context: ContextAssertion = Field(default_factory=ContextAssertion)
 

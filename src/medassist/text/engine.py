@@ -19,7 +19,7 @@ def extract(text: str) -> TextExtraction:
 
     sections = detect_sections(text)
     sentences = split_sentences(text)
-    entities = find_entities(text)
+    entities = find_entities(text, sections)
     for entity in entities:
         entity.section = section_at(sections, entity.start)
     apply_context(text, sentences, sections, entities)

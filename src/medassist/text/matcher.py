@@ -1,12 +1,25 @@
 """Dictionary entity matcher: symptoms, conditions and procedures (+ drug mentions).
 
-A token trie is built once from :mod:`medassist.text.lexicons` (cached), together with one
-compiled regex (a character trie) of every token that can start a term. The regex finds the
-candidate starts in one C-level scan of the lower-cased text; the trie is then walked token by
-token from each candidate: leftmost-longest, no overlaps, on token (word) boundaries,
-case-insensitive except for abbreviations, which match only as written. Ambiguous ("guarded") abbreviations are
-never taken inside a header or right before a colon, and no concept is taken inside a known
-section header (``"PAST MEDICAL HISTORY:"``).
+The vocabularies (the core hand lexicon, the curated abbreviations, ICD-10-CM and HPO terms:
+:mod:`medassist.text.vocab.index`) are one token trie, built once per machine and cached on
+disk. The note is tokenised once; each token is keyed lower-cased and spelling-normalised
+(British and American spellings meet); the trie is walked from each token: leftmost-longest,
+no overlaps, on whole tokens, case-insensitive except for abbreviations, which match only as
+written. On equal spans the core lexicon wins, then abbreviations, ICD-10-CM, HPO. Cost is
+linear in the note (a walk is bounded by the longest term).
+
+Precision guards:
+
+* ambiguous core abbreviations ("guarded") are never taken inside a header, right before a
+  colon or inside a run of capitalised tokens (a motor-strength table);
+* ambiguous curated abbreviations name a context class (``AF``: cardiac, ``MS``: neuro): they
+  are taken only with a word of that class, or another unambiguous clinical concept, within a
+  few tokens on the same line (and never as a header);
+* no concept is taken inside a known section header (``"PAST MEDICAL HISTORY:"``);
+* generated terms (ICD-10-CM, HPO, abbreviations) in a medications or allergies section are not
+  reported (an indication or a reaction there is not a documented condition);
+* in an examination section, a condition named by a one-word descriptor ("Exam: anxious",
+  "tearful", "agitated") is a finding (category symptom, no diagnosis code), not the condition.
 
 Drug mentions come from :func:`medassist.text.drugs.find_drug_mentions`; a drug mention replaces
 the lexicon matches it overlaps only when it is longer than each of them.
@@ -21,78 +34,76 @@ from functools import lru_cache
 from itertools import accumulate
 from typing import Any
 
-from medassist.schemas.text import Entity, EntityCategory
-from medassist.text.lexicons import TOKEN_RE, Concept, lexicon_terms, term_tokens
+from medassist.schemas.text import Entity, EntityCategory, Section
+from medassist.text.lexicons import TOKEN_RE, Concept
+from medassist.text.vocab.index import END, token_key, vocabulary_index
 
-__all__ = ["find_entities", "find_concepts", "matcher_size"]
+__all__ = ["find_entities", "find_concepts", "matcher_size", "vocabulary_sizes"]
 
-_END = ""  # key of the payload list in a trie node (no token is empty)
-
-
-@dataclass(slots=True)
-class _Payload:
-    concept: Concept
-    exact: tuple[str, ...] | None  # original-case tokens for case-sensitive terms
-    guarded: bool
+#: sections where generated vocabularies report nothing
+_QUIET_SECTIONS = frozenset({"medications", "allergies"})
+_EXAM_SECTIONS = frozenset({"exam"})
+#: a one-word adjectival descriptor ("anxious", "tearful", "agitated", "depressed")
+_DESCRIPTOR = re.compile(r"[a-z]+(?:ous|ful|ed|ic|ive|ish)", re.IGNORECASE)
 
 
 @dataclass(slots=True)
 class _Matcher:
-    root: dict[str, Any] = field(default_factory=dict)
+    root: dict[str, Any]
+    rows: list[tuple[str, str, str | None, str | None, str]]
+    sizes: dict[str, int]
+    sources: dict[str, str]
+    contexts: dict[str, frozenset[str]]
+    window: int
     terms: int = 0
-    #: finds, in lower-cased text, every whole token that starts some term (one C-level scan)
-    first: re.Pattern[str] = field(default_factory=lambda: re.compile(r"(?!x)x"))
+    concepts: dict[int, Concept] = field(default_factory=dict)
 
-
-def _trie_pattern(words: list[str]) -> str:
-    """A regex alternation of ``words`` factored as a character trie (fast in ``re``)."""
-    trie: dict[str, Any] = {}
-    for word in words:
-        node = trie
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[_END] = True
-
-    def build(node: dict[str, Any]) -> str:
-        alts = [re.escape(ch) + build(sub) for ch, sub in sorted(node.items()) if ch != _END]
-        if not alts:
-            return ""
-        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-        if _END in node:
-            return f"(?:{body})?"
-        return body
-
-    return build(trie)
+    def concept(self, cid: int) -> Concept:
+        found = self.concepts.get(cid)
+        if found is None:
+            preferred, category, code, system, vocab = self.rows[cid]
+            found = Concept(
+                preferred=preferred,
+                category=category,
+                code=code,
+                synonyms=(),
+                abbreviations=(),
+                guarded=frozenset(),
+                vocabulary=vocab,
+                system=system if system != "ICD-10-CM" else None,
+            )
+            self.concepts[cid] = found
+        return found
 
 
 @lru_cache(maxsize=1)
 def _matcher() -> _Matcher:
-    matcher = _Matcher()
-    for term in lexicon_terms():
-        tokens = term_tokens(term.text)
-        if not tokens:
-            continue
-        node = matcher.root
-        for tok in tokens:
-            node = node.setdefault(tok.lower(), {})
-        payloads: list[_Payload] = node.setdefault(_END, [])
-        exact = tokens if term.case_sensitive else None
-        # a case-insensitive form beats nothing; keep case-sensitive forms first so that an
-        # exact abbreviation wins over a same-spelled synonym of another concept
-        payloads.append(_Payload(term.concept, exact, term.guarded))
-        payloads.sort(key=lambda p: p.exact is None)
-        matcher.terms += 1
-    words = sorted(k for k in matcher.root if k and k.isalnum())
-    others = sorted(k for k in matcher.root if k and not k.isalnum())
-    alternatives = [rf"(?<![a-z0-9])(?:{_trie_pattern(words)})(?![a-z0-9])"]
-    alternatives += [re.escape(k) for k in others]
-    matcher.first = re.compile("|".join(alternatives))
-    return matcher
+    from medassist.text.vocab.abbreviations import contexts
+
+    data = vocabulary_index()
+    spec = contexts()
+    classes = {
+        name: frozenset(token_key(w) for w in words) for name, words in spec.classes.items()
+    }
+    return _Matcher(
+        root=data["trie"],
+        rows=data["concepts"],
+        sizes=data["sizes"],
+        sources=data["sources"],
+        contexts=classes,
+        window=spec.window_tokens,
+        terms=sum(data["sizes"].values()),
+    )
 
 
 def matcher_size() -> int:
     """Number of surface forms in the compiled matcher (builds it when needed)."""
     return _matcher().terms
+
+
+def vocabulary_sizes() -> dict[str, int]:
+    """Surface forms per vocabulary (core, abbreviations, icd10cm, hpo)."""
+    return dict(_matcher().sizes)
 
 
 class _SpanSet:
@@ -164,57 +175,121 @@ def _in_abbreviation_run(text: str, start: int, end: int) -> bool:
     return False
 
 
+def _line_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    return text.rfind("\n", 0, start) + 1, (text.find("\n", end) % (len(text) + 1))
+
+
+def _context_support(
+    compiled: _Matcher, text: str, toks: list[tuple[int, int]], keys: list[str], i: int, j: int,
+    cls: str,
+) -> bool:
+    """A word of context class ``cls`` within the window around tokens ``i..j``, same line."""
+    words = compiled.contexts[cls]
+    lo_line, hi_line = _line_bounds(text, toks[i][0], toks[j][1])
+    if hi_line == 0:
+        hi_line = len(text)
+    lo, hi = max(0, i - compiled.window), min(len(toks), j + 1 + compiled.window)
+    return any(
+        keys[k] in words and lo_line <= toks[k][0] and toks[k][1] <= hi_line
+        for k in range(lo, hi)
+        if k < i or k > j
+    )
+
+
 def find_concepts(text: str) -> list[tuple[int, int, Concept]]:
-    """Lexicon matches as ``(start, end, concept)``, blocks excluded, sorted by start."""
+    """Vocabulary matches as ``(start, end, concept)``, blocks excluded, sorted by start."""
     compiled = _matcher()
     root = compiled.root
-    low = text.lower()
-    if len(low) != len(text):  # a few characters change length when lower-cased
-        low = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
+    toks: list[tuple[int, int]] = []
+    raw: list[str] = []
+    for m in TOKEN_RE.finditer(text):
+        toks.append(m.span())
+        raw.append(m.group())
+    keys = [token_key(t) for t in raw]
+    n = len(keys)
     out: list[tuple[int, int, Concept]] = []
-    headers: tuple[list[tuple[int, int]], list[tuple[int, int]]] | None = None
-    next_token = TOKEN_RE.search
-    taken_until = 0
-    for first in compiled.first.finditer(low):
-        start = first.start()
-        if start < taken_until:
+    pending: list[int] = []  # indexes in ``out`` of context abbreviations without a context word
+    headers: tuple[_SpanSet, _SpanSet] | None = None
+    i = 0
+    while i < n:
+        node = root.get(keys[i])
+        if node is None:
+            i += 1
             continue
-        node = root[first.group()]
-        spans = [first.span()]
-        best: tuple[int, _Payload] | None = None
+        start = toks[i][0]
+        best: tuple[int, int, bool] | None = None  # (last token, concept id, needs support)
+        j = i
         while True:
-            payloads = node.get(_END)
+            payloads = node.get(END)
             if payloads:
-                end = spans[-1][1]
-                for p in payloads:
-                    if p.exact is not None and p.exact != tuple(text[a:b] for a, b in spans):
+                end = toks[j][1]
+                for cid, exact, guard in payloads:
+                    if exact is not None and tuple(exact) != tuple(raw[i : j + 1]):
                         continue
-                    if p.guarded:
-                        if _before_colon(text, end) or _in_abbreviation_run(text, start, end):
+                    support = False
+                    if guard:
+                        if _before_colon(text, end):
+                            continue
+                        if guard == 1 and _in_abbreviation_run(text, start, end):
                             continue
                         if headers is None:
                             headers = _header_spans(text)
                         if _inside(headers[1], start, end):
                             continue
-                    best = (end, p)
+                        if isinstance(guard, str):
+                            support = not _context_support(compiled, text, toks, keys, i, j, guard)
+                    best = (j, cid, support)
                     break
-            tok = next_token(low, spans[-1][1])
-            if tok is None:
+            j += 1
+            if j >= n:
                 break
-            node = node.get(tok.group())
+            node = node.get(keys[j])
             if node is None:
                 break
-            spans.append(tok.span())
         if best is None:
+            i += 1
             continue
-        end, payload = best
-        taken_until = end
-        if payload.concept.category != "block":
-            if headers is None:
-                headers = _header_spans(text)
-            if not _inside(headers[0], start, end):
-                out.append((start, end, payload.concept))
+        last, cid, needs_support = best
+        i = last + 1
+        concept = compiled.concept(cid)
+        if concept.category == "block":
+            continue
+        end = toks[last][1]
+        if headers is None:
+            headers = _header_spans(text)
+        if _inside(headers[0], start, end):
+            continue
+        if needs_support:
+            pending.append(len(out))
+        out.append((start, end, concept))
+    if pending:
+        out = _supported(text, out, pending)
     return out
+
+
+def _supported(
+    text: str, found: list[tuple[int, int, Concept]], pending: list[int]
+) -> list[tuple[int, int, Concept]]:
+    """Keep a pending (context-less) abbreviation only beside another clinical concept on the
+    same line (a problem list "HTN, AF, T2DM"), within 40 characters."""
+    waiting = set(pending)
+    anchors = [(s, e) for k, (s, e, _) in enumerate(found) if k not in waiting]
+    starts = [s for s, _ in anchors]
+    keep: list[tuple[int, int, Concept]] = []
+    for k, (s, e, c) in enumerate(found):
+        if k in waiting:
+            lo_line, hi_line = _line_bounds(text, s, e)
+            if hi_line == 0:
+                hi_line = len(text)
+            lo = bisect_left(starts, max(lo_line, s - 40))
+            hi = bisect_right(starts, min(hi_line, e + 40))
+            if not any(
+                anchors[a][1] <= hi_line and (anchors[a][1] <= s or anchors[a][0] >= e)
+                for a in range(lo, hi)
+            ):
+                continue
+        keep.append((s, e, c))
+    return keep
 
 
 def _drug_mentions(text: str) -> list[Entity]:
@@ -222,7 +297,11 @@ def _drug_mentions(text: str) -> list[Entity]:
         from medassist.text.drugs import find_drug_mentions
     except ImportError:  # the drug component is optional for this matcher
         return []
-    return list(find_drug_mentions(text))
+    found = list(find_drug_mentions(text))
+    for e in found:
+        if e.vocabulary is None:
+            e.vocabulary = "drugs"
+    return found
 
 
 def _merge(lexical: list[Entity], drugs: list[Entity]) -> list[Entity]:
@@ -276,22 +355,47 @@ def _merge_any(lexical: list[Entity], drugs: list[Entity]) -> list[Entity]:
     return result
 
 
-def find_entities(text: str) -> list[Entity]:
-    """Symptom, condition, procedure and medication mentions in ``text``, sorted by offset."""
+def _entity(text: str, start: int, end: int, concept: Concept, section: str | None) -> Entity:
+    category = concept.category
+    code, system, preferred = concept.code, concept.code_system, concept.preferred
+    surface = text[start:end]
+    if (
+        section in _EXAM_SECTIONS
+        and category == "condition"
+        and _DESCRIPTOR.fullmatch(surface)
+        and surface.lower() != preferred.lower()
+    ):
+        # "Exam: anxious" is a finding of the examination, not the condition anxiety
+        category, code, system, preferred = "symptom", None, None, surface.lower()
+    return Entity(
+        text=surface,
+        start=start,
+        end=end,
+        category=EntityCategory(category),
+        preferred=preferred,
+        code_system=system,
+        code=code,
+        vocabulary=concept.vocabulary,
+    )
+
+
+def find_entities(text: str, sections: list[Section] | None = None) -> list[Entity]:
+    """Symptom, condition, procedure and medication mentions in ``text``, sorted by offset.
+
+    ``sections`` (from :func:`medassist.text.sections.detect_sections`) enable the
+    section-aware guards; without them the note's sections are detected here."""
     if not isinstance(text, str):
         from medassist.errors import InputError
 
         raise InputError("find_entities expects text (str)")
-    lexical = [
-        Entity(
-            text=text[start:end],
-            start=start,
-            end=end,
-            category=EntityCategory(concept.category),
-            preferred=concept.preferred,
-            code_system=concept.code_system,
-            code=concept.code,
-        )
-        for start, end, concept in find_concepts(text)
-    ]
+    from medassist.text.sections import detect_sections, section_at
+
+    if sections is None:
+        sections = detect_sections(text)
+    lexical: list[Entity] = []
+    for start, end, concept in find_concepts(text):
+        section = section_at(sections, start) if sections else None
+        if concept.vocabulary != "core" and section in _QUIET_SECTIONS:
+            continue
+        lexical.append(_entity(text, start, end, concept, section))
     return _merge(lexical, _drug_mentions(text))
