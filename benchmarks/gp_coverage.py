@@ -15,7 +15,7 @@ condition ("... disorder " after a double space) is dropped.
 Precision: ``benchmarks/data/gp_precision_annotations.tsv`` holds a judgement (correct / wrong)
 of every condition the engine reported (category condition, affirmed: not negated, uncertain,
 hypothetical or about a relative) on 40 notes of the report half (the first 40 by a fixed hash of
-the note id), annotated by hand. The benchmark re-runs the engine on those notes and reports
+the file name), annotated by hand. The benchmark re-runs the engine on those notes and reports
 precision over the judged mentions, and how many reported mentions carry no judgement (they
 appear when the engine changes; ``--annotate`` prints them in the file's format).
 
@@ -141,7 +141,7 @@ def reported_conditions(extraction) -> list:
 
 def precision_notes(rows: list[dict[str, str]]) -> list[dict[str, str]]:
     report = [r for r in rows if r["split"] == "report"]
-    report.sort(key=lambda r: hashlib.sha256(r["note_id"].encode()).hexdigest())
+    report.sort(key=lambda r: hashlib.sha256(r["file"].encode()).hexdigest())
     return report[:PRECISION_NOTES]
 
 
@@ -151,15 +151,15 @@ def load_annotations(path: Path) -> dict[tuple[str, int, int, str], str]:
         return out
     with path.open(encoding="utf-8") as handle:
         for line in handle:
-            if line.startswith("#") or line.startswith("note_id\t") or not line.strip():
+            if line.startswith("#") or line.startswith("note\t") or not line.strip():
                 continue
             cols = line.rstrip("\n").split("\t")
             if len(cols) != 7:
                 raise SystemExit(f"{path.name}: expected 7 columns: {line!r}")
-            note_id, start, end, _text, preferred, verdict, _why = cols
+            note, start, end, _text, preferred, verdict, _why = cols
             if verdict not in {"correct", "wrong"}:
                 raise SystemExit(f"{path.name}: verdict must be correct|wrong: {line!r}")
-            out[(note_id, int(start), int(end), preferred)] = verdict
+            out[(note, int(start), int(end), preferred)] = verdict
     return out
 
 
@@ -179,12 +179,12 @@ def main(argv: list[str] | None = None) -> int:
     rows = load_notes(args.data)
     halves = ["tune", "report"] if args.half == "both" else [args.half]
     t0 = time.perf_counter()
-    extractions = {r["note_id"]: extract(r["text"]) for r in rows}
+    extractions = {r["file"]: extract(r["text"]) for r in rows}
     elapsed = time.perf_counter() - t0
     print(f"{len(rows)} notes analysed in {elapsed:.1f} s")
     for half in halves:
         part = [r for r in rows if r["split"] == half]
-        hits = [covered(extractions[r["note_id"]], r["condition"]) for r in part]
+        hits = [covered(extractions[r["file"]], r["condition"]) for r in part]
         conditions = {r["condition"] for r in part}
         rate = sum(hits) / len(part) if part else 0.0
         print(
@@ -194,20 +194,21 @@ def main(argv: list[str] | None = None) -> int:
         if args.misses:
             for row, hit in zip(part, hits, strict=True):
                 if not hit:
-                    print(f"  miss {row['note_id']}: {row['condition'].strip()}")
+                    print(f"  miss {row['file']}")
 
     annotations = load_annotations(ANNOTATIONS)
     judged = correct = unjudged = 0
     for row in precision_notes(rows):
-        for e in reported_conditions(extractions[row["note_id"]]):
-            verdict = annotations.get((row["note_id"], e.start, e.end, e.preferred))
+        for e in reported_conditions(extractions[row["file"]]):
+            note = Path(row["file"]).stem
+            verdict = annotations.get((note, e.start, e.end, e.preferred))
             if verdict is None:
                 unjudged += 1
                 if args.annotate:
                     lo, hi = max(0, e.start - 40), min(len(row["text"]), e.end + 40)
                     snippet = " ".join(row["text"][lo:hi].split())
                     print(
-                        f"{row['note_id']}\t{e.start}\t{e.end}\t{e.text}\t{e.preferred}\t?\t"
+                        f"{note}\t{e.start}\t{e.end}\t{e.text}\t{e.preferred}\t?\t"
                         f"[{e.section}/{getattr(e, 'vocabulary', None)}] {snippet}"
                     )
                 continue

@@ -196,16 +196,32 @@ def _context_support(
     )
 
 
+@lru_cache(maxsize=1)
+def _aliases() -> tuple[dict[str, str], dict[str, str], frozenset[str]]:
+    from medassist.text.vocab.abbreviations import token_aliases
+    from medassist.text.vocab.terms import rules
+
+    exact, any_case = token_aliases()
+    modifiers = frozenset(token_key(m) for m in rules().modifiers)
+    return (
+        {k: token_key(v) for k, v in exact.items()},
+        {k: token_key(v) for k, v in any_case.items()},
+        modifiers,
+    )
+
+
 def find_concepts(text: str) -> list[tuple[int, int, Concept]]:
     """Vocabulary matches as ``(start, end, concept)``, blocks excluded, sorted by start."""
     compiled = _matcher()
     root = compiled.root
+    exact_alias, any_alias, modifiers = _aliases()
     toks: list[tuple[int, int]] = []
     raw: list[str] = []
     for m in TOKEN_RE.finditer(text):
         toks.append(m.span())
         raw.append(m.group())
     keys = [token_key(t) for t in raw]
+    alts = [exact_alias.get(t) or any_alias.get(t.lower()) for t in raw]
     n = len(keys)
     out: list[tuple[int, int, Concept]] = []
     pending: list[int] = []  # indexes in ``out`` of context abbreviations without a context word
@@ -213,6 +229,10 @@ def find_concepts(text: str) -> list[tuple[int, int, Concept]]:
     i = 0
     while i < n:
         node = root.get(keys[i])
+        aliased = 0
+        if node is None and alts[i] is not None:
+            node = root.get(alts[i])
+            aliased = 1
         if node is None:
             i += 1
             continue
@@ -221,10 +241,10 @@ def find_concepts(text: str) -> list[tuple[int, int, Concept]]:
         j = i
         while True:
             payloads = node.get(END)
-            if payloads:
+            if payloads and aliased <= j - i:  # not made of aliased shorthand alone
                 end = toks[j][1]
                 for cid, exact, guard in payloads:
-                    if exact is not None and tuple(exact) != tuple(raw[i : j + 1]):
+                    if exact is not None and (aliased or tuple(exact) != tuple(raw[i : j + 1])):
                         continue
                     support = False
                     if guard:
@@ -243,13 +263,18 @@ def find_concepts(text: str) -> list[tuple[int, int, Concept]]:
             j += 1
             if j >= n:
                 break
-            node = node.get(keys[j])
-            if node is None:
+            nxt = node.get(keys[j])
+            if nxt is None and alts[j] is not None:
+                nxt = node.get(alts[j])
+                aliased += nxt is not None
+            if nxt is None:
                 break
+            node = nxt
         if best is None:
             i += 1
             continue
         last, cid, needs_support = best
+        first = i
         i = last + 1
         concept = compiled.concept(cid)
         if concept.category == "block":
@@ -259,6 +284,8 @@ def find_concepts(text: str) -> list[tuple[int, int, Concept]]:
             headers = _header_spans(text)
         if _inside(headers[0], start, end):
             continue
+        if concept.category in ("condition", "symptom"):
+            start = _with_modifiers(text, toks, keys, modifiers, first, start, out)
         if needs_support:
             pending.append(len(out))
         out.append((start, end, concept))
@@ -267,25 +294,46 @@ def find_concepts(text: str) -> list[tuple[int, int, Concept]]:
     return out
 
 
+def _with_modifiers(
+    text: str,
+    toks: list[tuple[int, int]],
+    keys: list[str],
+    modifiers: frozenset[str],
+    first: int,
+    start: int,
+    found: list[tuple[int, int, Concept]],
+) -> int:
+    """The mention's start extended over qualifiers written right before it ("infective
+    conjunctivitis", "mixed dementia"), never into the previous mention."""
+    floor = found[-1][1] if found else 0
+    k = first - 1
+    while k >= 0 and keys[k] in modifiers and toks[k][0] >= floor:
+        gap = text[toks[k][1] : toks[k + 1][0] if k + 1 < len(toks) else start]
+        if gap not in (" ", "-"):
+            break
+        start = toks[k][0]
+        k -= 1
+    return start
+
+
+_LIST_GAP = re.compile(r"\s*(?:[,;/+&]|\band\b|\bor\b)\s*", re.IGNORECASE)
+
+
 def _supported(
     text: str, found: list[tuple[int, int, Concept]], pending: list[int]
 ) -> list[tuple[int, int, Concept]]:
-    """Keep a pending (context-less) abbreviation only beside another clinical concept on the
-    same line (a problem list "HTN, AF, T2DM"), within 40 characters."""
+    """Keep a pending (context-less) abbreviation only as an item of a list of other clinical
+    concepts ("HTN, AF, T2DM"): its neighbour mention is separated from it by a list separator
+    only (comma, semicolon, slash, plus, "and")."""
     waiting = set(pending)
-    anchors = [(s, e) for k, (s, e, _) in enumerate(found) if k not in waiting]
-    starts = [s for s, _ in anchors]
     keep: list[tuple[int, int, Concept]] = []
     for k, (s, e, c) in enumerate(found):
         if k in waiting:
-            lo_line, hi_line = _line_bounds(text, s, e)
-            if hi_line == 0:
-                hi_line = len(text)
-            lo = bisect_left(starts, max(lo_line, s - 40))
-            hi = bisect_right(starts, min(hi_line, e + 40))
-            if not any(
-                anchors[a][1] <= hi_line and (anchors[a][1] <= s or anchors[a][0] >= e)
-                for a in range(lo, hi)
+            left = found[k - 1] if k > 0 and k - 1 not in waiting else None
+            right = found[k + 1] if k + 1 < len(found) and k + 1 not in waiting else None
+            if not (
+                (left is not None and _LIST_GAP.fullmatch(text, left[1], s))
+                or (right is not None and _LIST_GAP.fullmatch(text, e, right[0]))
             ):
                 continue
         keep.append((s, e, c))

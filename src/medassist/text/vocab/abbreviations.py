@@ -65,3 +65,18 @@ def abbreviations() -> tuple[Abbreviation, ...]:
             raise MedassistError(f"abbreviations.tsv line {lineno}: empty forms or name")
         out.append(Abbreviation(variants, preferred, category, code or None, context or None))
     return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def token_aliases() -> tuple[dict[str, str], dict[str, str]]:
+    """``(exact, any_case)``: shorthand word -> full word (``data/token_aliases.tsv``)."""
+    exact: dict[str, str] = {}
+    any_case: dict[str, str] = {}
+    for lineno, line in enumerate(_read("token_aliases.tsv").splitlines(), 1):
+        if not line.strip() or line.startswith("#") or line.startswith("shorthand\t"):
+            continue
+        cols = [c.strip() for c in line.split("\t")]
+        if len(cols) != 3 or not cols[0] or not cols[1] or cols[2] not in {"exact", "any"}:
+            raise MedassistError(f"token_aliases.tsv line {lineno}: expected shorthand, word, case")
+        (exact if cols[2] == "exact" else any_case)[cols[0] if cols[2] == "exact" else cols[0].lower()] = cols[1].lower()
+    return exact, any_case

@@ -39,6 +39,9 @@ class TermRules(BaseModel):
     stopwords: list[str]
     single_word_stop_terms: list[str]
     min_single_word_length: int
+    phrase_variants: dict[str, list[str]]
+    sites: list[str]
+    mention_modifiers: list[str]
 
 
 class _Compiled:
@@ -49,6 +52,14 @@ class _Compiled:
         self.drop = re.compile("|".join(f"(?:{p})" for p in spec.drop_if_matches))
         self.stopwords = frozenset(spec.stopwords)
         self.stop_terms = frozenset(spec.single_word_stop_terms)
+        self.modifiers = frozenset(spec.mention_modifiers)
+        self.variants = [
+            (re.compile(rf"\b{re.escape(k)}\b"), v) for k, v in spec.phrase_variants.items()
+        ]
+        sites = "|".join(re.escape(x) for x in sorted(spec.sites, key=len, reverse=True))
+        self.site_segment = re.compile(
+            rf"^(?P<head>[^,\[\]]+), (?:(?:right|left|bilateral|unspecified) )?(?P<site>{sites})$"
+        )
 
 
 @lru_cache(maxsize=1)
@@ -100,10 +111,67 @@ def _specific(form: str, whole: bool) -> bool:
         return False
     word = content[0]
     return (
-        word.isalpha()
+        word.replace("'", "").isalpha()
         and len(word) >= r.spec.min_single_word_length
         and word not in r.stop_terms
     )
+
+
+_BRACKET = re.compile(r"\s*\[([^\]]+)\]")
+_POSSESSIVE = re.compile(r"\b([a-z]+)'s\b")
+_EPONYM = re.compile(r"^([A-Z][a-z]+)'s (?:disease|syndrome)$")
+_ROMAN = re.compile(r" (?:i|ii)$")
+_CAUSAL = re.compile(r"\b(?:due to|of|with|in|by)\b")
+
+
+def _sources(term: str) -> list[str]:
+    """The source term and the alternatives written into it: a bracketed alternative name
+    ("Radial styloid tenosynovitis [de Quervain]") and a site qualifier turned into a site
+    ("Other instability, right shoulder" -> "shoulder instability")."""
+    lower = term.strip().lower()
+    out = [lower]
+    m = _BRACKET.search(lower)
+    original = _BRACKET.search(term.strip())
+    if m and original:
+        base = _BRACKET.sub("", lower)
+        out = [base]
+        alt = m.group(1).strip()
+        before, after = lower[: m.start()], lower[m.end() :]
+        if not after.strip(" ,") or after.startswith(","):
+            if not _CAUSAL.search(before):
+                out.append(alt + after)
+                eponym = any(ch.isupper() for ch in original.group(1)) and len(alt.split()) <= 2
+                if eponym and not alt.endswith(("disease", "syndrome")):
+                    out.append(f"{alt} {before.split()[-1]}{after}")  # de quervain tenosynovitis
+        else:
+            words = before.split()
+            out.append(" ".join([*words[:-1], alt]) + after)  # herpesviral [herpes simplex]
+    site = rules().site_segment
+    for src in list(out):
+        sm = site.match(src)
+        if sm:
+            head = sm.group("head")
+            if head.startswith("other "):
+                head = head[6:]
+            out.append(f"{sm.group('site')} {head}")
+            out.append(f"{head} of {sm.group('site')}")
+    return out
+
+
+def _variants(form: str) -> list[str]:
+    out = [form]
+    for rx, replacements in rules().variants:
+        for f in list(out):
+            if rx.search(f):
+                out.extend(rx.sub(r, f) for r in replacements)
+    for f in list(out):
+        if _ROMAN.search(f):
+            out.append(_ROMAN.sub("", f))  # "complex regional pain syndrome i"
+    for f in list(out):
+        if "'s" in f:
+            out.append(_POSSESSIVE.sub(r"\1s", f))  # parkinsons disease
+            out.append(_POSSESSIVE.sub(r"\1", f))  # parkinson disease
+    return out
 
 
 def match_forms(term: str) -> list[str]:
@@ -111,20 +179,26 @@ def match_forms(term: str) -> list[str]:
     stripped = term.strip()
     if " " not in stripped and stripped.isupper():
         return []  # an acronym ("PRES"): only the curated abbreviations table matches those
-    head = _clean(term)
-    if head is None:
-        return []
-    forms = [head]
-    m = _OR.match(head)
-    if m and " " in m.group(1).strip():
-        forms = [m.group(1) + m.group(2), m.group(1) + m.group(3)]
     out: list[str] = []
-    for form in forms:
-        candidates = [form]
-        of = _OF.match(form)
-        if of:
-            candidates.append(f"{of.group(2)} {of.group(1)}")
-        for cand in candidates:
-            if cand not in out and _specific(cand, whole=cand == head):
-                out.append(cand)
+    eponym = _EPONYM.match(stripped)
+    if eponym:  # "Parkinson's disease" is also written "Parkinson's", "Parkinsons"
+        name = eponym.group(1).lower()
+        out += [f"{name}'s", f"{name}s"]
+    for source in _sources(stripped):
+        head = _clean(source)
+        if head is None:
+            continue
+        forms = [head]
+        m = _OR.match(head)
+        if m and " " in m.group(1).strip():
+            forms = [m.group(1) + m.group(2), m.group(1) + m.group(3)]
+        for form in forms:
+            for variant in _variants(form):
+                candidates = [variant]
+                of = _OF.match(variant)
+                if of:
+                    candidates.append(f"{of.group(2)} {of.group(1)}")
+                for cand in candidates:
+                    if cand not in out and _specific(cand, whole=cand == head):
+                        out.append(cand)
     return out
