@@ -13,11 +13,13 @@ Precision guards:
 * ambiguous core abbreviations ("guarded") are never taken inside a header, right before a
   colon or inside a run of capitalised tokens (a motor-strength table);
 * ambiguous curated abbreviations name a context class (``AF``: cardiac, ``MS``: neuro): they
-  are taken only with a word of that class, or another unambiguous clinical concept, within a
-  few tokens on the same line (and never as a header);
+  are taken only with a word of that class within a few tokens on the same line, as an item of
+  a list of other clinical concepts, or when read so elsewhere in the note (one sense per
+  discourse); never as a header;
 * no concept is taken inside a known section header (``"PAST MEDICAL HISTORY:"``);
-* generated terms (ICD-10-CM, HPO, abbreviations) in a medications or allergies section are not
-  reported (an indication or a reaction there is not a documented condition);
+* generated terms (ICD-10-CM, HPO, abbreviations) on a drug's line in a medications or
+  allergies section are not reported (an indication or a reaction there is not a documented
+  condition);
 * in an examination section, a condition named by a one-word descriptor ("Exam: anxious",
   "tearful", "agitated") is a finding (category symptom, no diagnosis code), not the condition.
 
@@ -54,6 +56,7 @@ class _Matcher:
     sizes: dict[str, int]
     sources: dict[str, str]
     contexts: dict[str, frozenset[str]]
+    context_sections: dict[str, frozenset[str]]
     window: int
     terms: int = 0
     concepts: dict[int, Concept] = field(default_factory=dict)
@@ -83,14 +86,16 @@ def _matcher() -> _Matcher:
     data = vocabulary_index()
     spec = contexts()
     classes = {
-        name: frozenset(token_key(w) for w in words) for name, words in spec.classes.items()
+        name: frozenset(token_key(w) for w in cls.words) for name, cls in spec.classes.items()
     }
+    sections = {name: frozenset(cls.sections) for name, cls in spec.classes.items()}
     return _Matcher(
         root=data["trie"],
         rows=data["concepts"],
         sizes=data["sizes"],
         sources=data["sources"],
         contexts=classes,
+        context_sections=sections,
         window=spec.window_tokens,
         terms=sum(data["sizes"].values()),
     )
@@ -196,48 +201,123 @@ def _context_support(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Aliases:
+    exact: dict[str, str]  # shorthand word as written -> key of the full word
+    any_case: dict[str, str]  # lower-cased shorthand word -> key of the full word
+    #: shorthand written with punctuation ("d/o"): lower-cased first token -> [(tokens, key)]
+    multi: dict[str, list[tuple[tuple[str, ...], str]]]
+    modifiers: frozenset[str]
+
+
 @lru_cache(maxsize=1)
-def _aliases() -> tuple[dict[str, str], dict[str, str], frozenset[str]]:
+def _aliases() -> _Aliases:
+    from medassist.text.lexicons import term_tokens
     from medassist.text.vocab.abbreviations import token_aliases
     from medassist.text.vocab.terms import rules
 
     exact, any_case = token_aliases()
-    modifiers = frozenset(token_key(m) for m in rules().modifiers)
-    return (
-        {k: token_key(v) for k, v in exact.items()},
-        {k: token_key(v) for k, v in any_case.items()},
-        modifiers,
+    single: dict[str, str] = {}
+    multi: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for short, word in any_case.items():
+        tokens = tuple(t.lower() for t in term_tokens(short))
+        if len(tokens) > 1:
+            multi.setdefault(tokens[0], []).append((tokens, token_key(word)))
+        else:
+            single[short] = token_key(word)
+    return _Aliases(
+        exact={k: token_key(v) for k, v in exact.items()},
+        any_case=single,
+        multi=multi,
+        modifiers=frozenset(token_key(m) for m in rules().modifiers),
     )
 
 
-def find_concepts(text: str) -> list[tuple[int, int, Concept]]:
-    """Vocabulary matches as ``(start, end, concept)``, blocks excluded, sorted by start."""
-    compiled = _matcher()
-    root = compiled.root
-    exact_alias, any_alias, modifiers = _aliases()
+def _tokenise(text: str, aliases: _Aliases) -> tuple[list[tuple[int, int]], list[str], list[str]]:
+    """Token spans, tokens as written and their keys; shorthand written with punctuation and no
+    spaces ("panic d/o") becomes one token keyed as its full word."""
     toks: list[tuple[int, int]] = []
     raw: list[str] = []
-    for m in TOKEN_RE.finditer(text):
-        toks.append(m.span())
-        raw.append(m.group())
-    keys = [token_key(t) for t in raw]
-    alts = [exact_alias.get(t) or any_alias.get(t.lower()) for t in raw]
-    n = len(keys)
-    out: list[tuple[int, int, Concept]] = []
-    pending: list[int] = []  # indexes in ``out`` of context abbreviations without a context word
-    headers: tuple[_SpanSet, _SpanSet] | None = None
-    i = 0
+    keys: list[str] = []
+    found = [(m.start(), m.end(), m.group()) for m in TOKEN_RE.finditer(text)]
+    i, n = 0, len(found)
     while i < n:
+        start, end, tok = found[i]
+        merged = False
+        for tokens, key in aliases.multi.get(tok.lower(), ()):
+            k = len(tokens)
+            window = found[i : i + k]
+            if (
+                len(window) == k
+                and all(w[2].lower() == t for w, t in zip(window, tokens, strict=True))
+                and all(a[1] == b[0] for a, b in zip(window, window[1:], strict=False))
+            ):
+                toks.append((start, window[-1][1]))
+                raw.append(text[start : window[-1][1]])
+                keys.append(key)
+                i += k
+                merged = True
+                break
+        if not merged:
+            toks.append((start, end))
+            raw.append(tok)
+            keys.append(token_key(tok))
+            i += 1
+    return toks, raw, keys
+
+
+_PRIORITY = {"core": 0, "abbreviations": 1, "icd10cm": 2, "hpo": 3}
+_LINE_START = re.compile(r"(?:^|\n)[ \t]*(?:[-*\u2022\u2013]|\d+[.)])?[ \t]*$")
+_LABEL_AFTER = re.compile(r"[ \t]*(?:[(:\-\u2013]|\d)")
+
+
+def _labelled(text: str, start: int, end: int) -> bool:
+    """An ambiguous abbreviation used as a label: followed by a number ("HF 4+/5"), or opening a
+    line and followed by a bracket, colon or dash ("PE (targeted)", "MS - alert")."""
+    after = _LABEL_AFTER.match(text, end)
+    if after is None:
+        return False
+    if text[after.end() - 1].isdigit():
+        return True
+    return _LINE_START.search(text, max(0, start - 12), start) is not None
+
+
+def _section_supports(
+    compiled: _Matcher, sections: list[Section] | None, start: int, cls: str
+) -> bool:
+    if not sections:
+        return False
+    from medassist.text.sections import section_at
+
+    return section_at(sections, start) in compiled.context_sections[cls]
+
+
+def find_concepts(
+    text: str, sections: list[Section] | None = None
+) -> list[tuple[int, int, Concept]]:
+    """Vocabulary matches as ``(start, end, concept)``, blocks excluded, sorted by start.
+
+    Every token start gives its longest valid match; overlapping candidates are resolved by
+    length in tokens, then vocabulary priority (core first), then position."""
+    compiled = _matcher()
+    root = compiled.root
+    aliases = _aliases()
+    toks, raw, keys = _tokenise(text, aliases)
+    alts = [aliases.exact.get(t) or aliases.any_case.get(t.lower()) for t in raw]
+    n = len(keys)
+    headers: tuple[_SpanSet, _SpanSet] | None = None
+    # (first token, last token, concept id, needs support)
+    candidates: list[tuple[int, int, int, bool]] = []
+    for i in range(n):
         node = root.get(keys[i])
         aliased = 0
         if node is None and alts[i] is not None:
             node = root.get(alts[i])
             aliased = 1
         if node is None:
-            i += 1
             continue
         start = toks[i][0]
-        best: tuple[int, int, bool] | None = None  # (last token, concept id, needs support)
+        best: tuple[int, int, int, bool] | None = None
         j = i
         while True:
             payloads = node.get(END)
@@ -248,17 +328,22 @@ def find_concepts(text: str) -> list[tuple[int, int, Concept]]:
                         continue
                     support = False
                     if guard:
-                        if _before_colon(text, end):
+                        if _before_colon(text, end) or _labelled(text, start, end):
                             continue
-                        if guard == 1 and _in_abbreviation_run(text, start, end):
+                        core_guard = guard == 1 or (isinstance(guard, str) and guard[0] == "!")
+                        if core_guard and _in_abbreviation_run(text, start, end):
                             continue
                         if headers is None:
                             headers = _header_spans(text)
                         if _inside(headers[1], start, end):
                             continue
                         if isinstance(guard, str):
-                            support = not _context_support(compiled, text, toks, keys, i, j, guard)
-                    best = (j, cid, support)
+                            cls = guard.lstrip("!")
+                            support = not (
+                                _section_supports(compiled, sections, start, cls)
+                                or _context_support(compiled, text, toks, keys, i, j, cls)
+                            )
+                    best = (i, j, cid, support)
                     break
             j += 1
             if j >= n:
@@ -270,22 +355,32 @@ def find_concepts(text: str) -> list[tuple[int, int, Concept]]:
             if nxt is None:
                 break
             node = nxt
-        if best is None:
-            i += 1
+        if best is not None:
+            candidates.append(best)
+    rows = compiled.rows
+    candidates.sort(key=lambda c: (c[0] - c[1], _PRIORITY.get(rows[c[2]][4], 9), c[0]))
+    taken = bytearray(n)
+    chosen: list[tuple[int, int, int, bool]] = []
+    for cand in candidates:
+        first, last = cand[0], cand[1]
+        if any(taken[first : last + 1]):
             continue
-        last, cid, needs_support = best
-        first = i
-        i = last + 1
+        taken[first : last + 1] = b"\x01" * (last - first + 1)
+        chosen.append(cand)
+    chosen.sort()
+    out: list[tuple[int, int, Concept]] = []
+    pending: list[int] = []  # indexes in ``out`` of context abbreviations without a context word
+    for first, last, cid, needs_support in chosen:
         concept = compiled.concept(cid)
         if concept.category == "block":
             continue
-        end = toks[last][1]
+        start, end = toks[first][0], toks[last][1]
         if headers is None:
             headers = _header_spans(text)
         if _inside(headers[0], start, end):
             continue
         if concept.category in ("condition", "symptom"):
-            start = _with_modifiers(text, toks, keys, modifiers, first, start, out)
+            start = _with_modifiers(text, toks, keys, aliases.modifiers, first, start, taken)
         if needs_support:
             pending.append(len(out))
         out.append((start, end, concept))
@@ -301,16 +396,15 @@ def _with_modifiers(
     modifiers: frozenset[str],
     first: int,
     start: int,
-    found: list[tuple[int, int, Concept]],
+    taken: bytearray,
 ) -> int:
     """The mention's start extended over qualifiers written right before it ("infective
-    conjunctivitis", "mixed dementia"), never into the previous mention."""
-    floor = found[-1][1] if found else 0
+    conjunctivitis", "mixed dementia"), never into another mention."""
     k = first - 1
-    while k >= 0 and keys[k] in modifiers and toks[k][0] >= floor:
-        gap = text[toks[k][1] : toks[k + 1][0] if k + 1 < len(toks) else start]
-        if gap not in (" ", "-"):
+    while k >= 0 and keys[k] in modifiers and not taken[k]:
+        if text[toks[k][1] : toks[k + 1][0]] not in (" ", "-"):
             break
+        taken[k] = 1
         start = toks[k][0]
         k -= 1
     return start
@@ -322,13 +416,21 @@ _LIST_GAP = re.compile(r"\s*(?:[,;/+&]|\band\b|\bor\b)\s*", re.IGNORECASE)
 def _supported(
     text: str, found: list[tuple[int, int, Concept]], pending: list[int]
 ) -> list[tuple[int, int, Concept]]:
-    """Keep a pending (context-less) abbreviation only as an item of a list of other clinical
-    concepts ("HTN, AF, T2DM"): its neighbour mention is separated from it by a list separator
-    only (comma, semicolon, slash, plus, "and")."""
+    """Keep a pending (context-less) abbreviation only when the same abbreviation is read with
+    its context elsewhere in the note, or as an item of a list of other clinical concepts
+    ("HTN, AF, T2DM"): its neighbour mention is separated from it by a list separator only
+    (comma, semicolon, slash, plus, "and")."""
     waiting = set(pending)
+    # one sense per discourse: an abbreviation read with its context once in the note keeps
+    # that reading everywhere in the note
+    confirmed = {
+        (text[s:e], c.preferred)
+        for k, (s, e, c) in enumerate(found)
+        if k not in waiting and c.vocabulary == "abbreviations"
+    }
     keep: list[tuple[int, int, Concept]] = []
     for k, (s, e, c) in enumerate(found):
-        if k in waiting:
+        if k in waiting and (text[s:e], c.preferred) not in confirmed:
             left = found[k - 1] if k > 0 and k - 1 not in waiting else None
             right = found[k + 1] if k + 1 < len(found) and k + 1 not in waiting else None
             if not (
@@ -441,9 +543,22 @@ def find_entities(text: str, sections: list[Section] | None = None) -> list[Enti
     if sections is None:
         sections = detect_sections(text)
     lexical: list[Entity] = []
-    for start, end, concept in find_concepts(text):
+    quiet: list[int] = []
+    for start, end, concept in find_concepts(text, sections):
         section = section_at(sections, start) if sections else None
         if concept.vocabulary != "core" and section in _QUIET_SECTIONS:
-            continue
+            quiet.append(len(lexical))
         lexical.append(_entity(text, start, end, concept, section))
-    return _merge(lexical, _drug_mentions(text))
+    drugs = _drug_mentions(text)
+    if quiet:
+        lexical = _unquiet(text, lexical, quiet, drugs)
+    return _merge(lexical, drugs)
+
+
+def _unquiet(text: str, lexical: list[Entity], quiet: list[int], drugs: list[Entity]) -> list[Entity]:
+    """Drop the generated-vocabulary mentions of a medications or allergies section that share
+    a line with a drug ("metformin for T2DM", "penicillin - rash"): an indication or a reaction
+    there is not a documented condition."""
+    drug_lines = {text.rfind("\n", 0, d.start) for d in drugs}
+    drop = {k for k in quiet if text.rfind("\n", 0, lexical[k].start) in drug_lines}
+    return [e for k, e in enumerate(lexical) if k not in drop]

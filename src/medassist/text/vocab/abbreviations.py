@@ -18,11 +18,19 @@ __all__ = ["Abbreviation", "abbreviations", "contexts", "AbbreviationContexts"]
 CATEGORIES = frozenset({"condition", "symptom", "procedure", "block"})
 
 
+class ContextClass(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    words: list[str]
+    sections: list[str]
+
+
 class AbbreviationContexts(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     window_tokens: int
-    classes: dict[str, list[str]]
+    classes: dict[str, ContextClass]
+    core_guards: dict[str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +50,11 @@ def _read(name: str) -> str:
 def contexts() -> AbbreviationContexts:
     data = json.loads(_read("abbreviation_contexts.json"))
     data.pop("_comment", None)
-    return AbbreviationContexts.model_validate(data)
+    spec = AbbreviationContexts.model_validate(data)
+    unknown = set(spec.core_guards.values()) - set(spec.classes)
+    if unknown:
+        raise MedassistError(f"abbreviation_contexts.json: unknown classes {sorted(unknown)}")
+    return spec
 
 
 @lru_cache(maxsize=1)

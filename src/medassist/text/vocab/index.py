@@ -17,8 +17,9 @@ Layout::
      "trie": {token_key: {token_key: {..., "": [(concept, exact_tokens|None, guard), ...]}}},
      "sizes": {vocabulary: number of surface forms}, "sources": {vocabulary: version}}
 
-``guard`` is 0 (none), 1 (an ambiguous core abbreviation: never in a header or before a colon)
-or the name of an abbreviation context class (see :mod:`.abbreviations`).
+``guard`` is 0 (none), 1 (an ambiguous core abbreviation: never in a header, before a colon or
+in a run of capitals), the name of an abbreviation context class (see :mod:`.abbreviations`),
+or ``"!"`` + a class name (an ambiguous core abbreviation that also needs that context).
 """
 
 from __future__ import annotations
@@ -90,10 +91,16 @@ def build_index() -> dict[str, Any]:
         node.setdefault(END, []).append((cid, tokens if exact else None, guard))
         sizes[vocab] += 1
 
+    from medassist.text.vocab.abbreviations import contexts
+
+    core_guards = contexts().core_guards
     for term in lexicon_terms():
         c = term.concept
         cid = concept(c.preferred, c.category, c.code, c.code_system, "core")
-        add(term.text, cid, term.case_sensitive, 1 if term.guarded else 0, "core")
+        guard: int | str = 0
+        if term.guarded:
+            guard = "!" + core_guards[term.text] if term.text in core_guards else 1
+        add(term.text, cid, term.case_sensitive, guard, "core")
     for abbr in abbreviations():
         system = "ICD-10-CM" if abbr.code else None
         cid = concept(abbr.preferred, abbr.category, abbr.code, system, "abbreviations")
