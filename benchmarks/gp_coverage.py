@@ -40,7 +40,25 @@ ANNOTATIONS = ROOT / "benchmarks" / "data" / "gp_precision_annotations.tsv"
 TARGETS = {"coverage": 0.75, "precision": 0.85}
 PRECISION_NOTES = 40
 STOPWORDS = frozenset(
-    "of the and in with to a an on or by for due from at as without".split()
+    [
+        "of",
+        "the",
+        "and",
+        "in",
+        "with",
+        "to",
+        "a",
+        "an",
+        "on",
+        "or",
+        "by",
+        "for",
+        "due",
+        "from",
+        "at",
+        "as",
+        "without",
+    ]
 )
 _SEMANTIC_TAG = re.compile(r"\s{2,}(disorder|finding|morphologic abnormality|situation)\s*$")
 _WORD = re.compile(r"[a-z0-9]+")
@@ -132,11 +150,7 @@ def covered(extraction, condition: str) -> bool:
 
 
 def reported_conditions(extraction) -> list:
-    return [
-        e
-        for e in extraction.entities
-        if e.category == "condition" and e.context.affirmed
-    ]
+    return [e for e in extraction.entities if e.category == "condition" and e.context.affirmed]
 
 
 def precision_notes(rows: list[dict[str, str]]) -> list[dict[str, str]]:

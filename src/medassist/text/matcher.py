@@ -185,7 +185,12 @@ def _line_bounds(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _context_support(
-    compiled: _Matcher, text: str, toks: list[tuple[int, int]], keys: list[str], i: int, j: int,
+    compiled: _Matcher,
+    text: str,
+    toks: list[tuple[int, int]],
+    keys: list[str],
+    i: int,
+    j: int,
     cls: str,
 ) -> bool:
     """A word of context class ``cls`` within the window around tokens ``i..j``, same line."""
@@ -555,7 +560,9 @@ def find_entities(text: str, sections: list[Section] | None = None) -> list[Enti
     return _merge(lexical, drugs)
 
 
-def _unquiet(text: str, lexical: list[Entity], quiet: list[int], drugs: list[Entity]) -> list[Entity]:
+def _unquiet(
+    text: str, lexical: list[Entity], quiet: list[int], drugs: list[Entity]
+) -> list[Entity]:
     """Drop the generated-vocabulary mentions of a medications or allergies section that share
     a line with a drug ("metformin for T2DM", "penicillin - rash"): an indication or a reaction
     there is not a documented condition."""

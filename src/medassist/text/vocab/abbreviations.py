@@ -90,5 +90,7 @@ def token_aliases() -> tuple[dict[str, str], dict[str, str]]:
         cols = [c.strip() for c in line.split("\t")]
         if len(cols) != 3 or not cols[0] or not cols[1] or cols[2] not in {"exact", "any"}:
             raise MedassistError(f"token_aliases.tsv line {lineno}: expected shorthand, word, case")
-        (exact if cols[2] == "exact" else any_case)[cols[0] if cols[2] == "exact" else cols[0].lower()] = cols[1].lower()
+        (exact if cols[2] == "exact" else any_case)[
+            cols[0] if cols[2] == "exact" else cols[0].lower()
+        ] = cols[1].lower()
     return exact, any_case

@@ -64,8 +64,8 @@ class _Compiled:
 
 @lru_cache(maxsize=1)
 def rules() -> _Compiled:
-    raw = resources.files("medassist.text.vocab").joinpath("data/term_rules.json").read_text(
-        "utf-8"
+    raw = (
+        resources.files("medassist.text.vocab").joinpath("data/term_rules.json").read_text("utf-8")
     )
     data = json.loads(raw)
     data.pop("_comment", None)
@@ -180,10 +180,6 @@ def match_forms(term: str) -> list[str]:
     if " " not in stripped and stripped.isupper():
         return []  # an acronym ("PRES"): only the curated abbreviations table matches those
     out: list[str] = []
-    eponym = _EPONYM.match(stripped)
-    if eponym:  # "Parkinson's disease" is also written "Parkinson's", "Parkinsons"
-        name = eponym.group(1).lower()
-        out += [f"{name}'s", f"{name}s"]
     for source in _sources(stripped):
         head = _clean(source)
         if head is None:
@@ -201,4 +197,8 @@ def match_forms(term: str) -> list[str]:
                 for cand in candidates:
                     if cand not in out and _specific(cand, whole=cand == head):
                         out.append(cand)
+    eponym = _EPONYM.match(stripped)
+    if eponym:  # "Parkinson's disease" is also written "Parkinson's", "Parkinsons"
+        name = eponym.group(1).lower()
+        out += [f for f in (f"{name}'s", f"{name}s") if f not in out]
     return out
