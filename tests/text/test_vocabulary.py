@@ -273,3 +273,38 @@ def test_strict_loaders_reject_bad_rows(monkeypatch, row: str) -> None:
         monkeypatch.undo()
         module.abbreviations.cache_clear()
     assert module.abbreviations()
+
+
+def test_summary_lists_stay_readable_with_many_conditions() -> None:
+    from medassist.text.summary import MAX_LISTED
+
+    problems = ", ".join(
+        [
+            "rosacea",
+            "psoriasis",
+            "asthma",
+            "migraine",
+            "gout",
+            "epilepsy",
+            "glaucoma",
+            "cataract",
+            "sciatica",
+            "vertigo",
+            "tinnitus",
+            "eczema",
+            "acne",
+            "scabies",
+            "cellulitis",
+            "impetigo",
+            "onychomycosis",
+            "bursitis",
+            "hypothyroidism",
+            "obesity",
+        ]
+    )
+    extraction = extract(f"Assessment: {problems}.")
+    (sentence,) = [s for s in extraction.summary.sentences if s.startswith("Documented")]
+    assert sentence.count(",") == MAX_LISTED - 1
+    assert sentence.endswith("more.")
+    short = extract("Assessment: rosacea, gout.")
+    assert "Documented conditions: rosacea, gout." in short.summary.sentences
