@@ -3,6 +3,12 @@
     python3.11 benchmarks/context_eval.py                 # both systems, table + differences
     python3.11 benchmarks/context_eval.py --no-medspacy   # medassist only
     python3.11 benchmarks/context_eval.py --errors negated # list medassist's misses
+    python3.11 benchmarks/context_eval.py --split tune     # the half the rules are tuned on
+
+Held-out split: the rows are split in two halves by a fixed hash of the row id
+(:func:`half_of`: SHA-256 of ``"negex-context:" + id``, first byte even -> ``tune``, odd ->
+``report``), fixed before any tuning. Rules are tuned on the ``tune`` half only; the figures
+to quote are those of the ``report`` half (the default). ``--split all`` scores both.
 
 Data: ``<repo>/../shared/data/negex/negex_context_dev.tsv`` (columns id, concept, sentence,
 negation, temporality, experiencer). Positive classes: negation=Negated,
@@ -20,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import re
 import statistics
@@ -33,6 +40,14 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO / ".." / "shared" / "data" / "negex" / "negex_context_dev.tsv"
 DEFAULT_VENV = REPO / ".venv-medspacy"
 FLAGS = ("negated", "historical", "family")
+SPLITS = ("report", "tune", "all")
+
+
+def half_of(row_id: str) -> str:
+    """The fixed half of a row: ``tune`` or ``report`` (chosen before tuning, never changed)."""
+    digest = hashlib.sha256(f"negex-context:{row_id.strip()}".encode()).digest()
+    return "tune" if digest[0] % 2 == 0 else "report"
+
 
 # Runs inside the medspaCy venv: reads [{sentence, start, end}] on stdin, writes flags.
 MEDSPACY_RUNNER = r"""
@@ -86,11 +101,13 @@ def locate(concept: str, sentence: str) -> tuple[int, int] | None:
     return m.start(), m.end()
 
 
-def load_rows(path: Path) -> tuple[list[Row], list[str]]:
+def load_rows(path: Path, split: str = "all") -> tuple[list[Row], list[str]]:
     rows: list[Row] = []
     missing: list[str] = []
     with path.open(encoding="utf-8", newline="") as fh:
         for rec in csv.DictReader(fh, delimiter="\t"):
+            if split != "all" and half_of(rec["id"]) != split:
+                continue
             where = locate(rec["concept"], rec["sentence"])
             if where is None:
                 missing.append(rec["id"])
@@ -166,15 +183,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--venv", type=Path, default=DEFAULT_VENV)
     ap.add_argument("--no-medspacy", action="store_true")
+    ap.add_argument(
+        "--split",
+        choices=SPLITS,
+        default="report",
+        help="which fixed half to score: report (held out, default), tune, or all",
+    )
     ap.add_argument("--errors", choices=FLAGS, help="list medassist's misses for one flag")
     args = ap.parse_args(argv)
 
     if not args.data.exists():
         print(f"data not found: {args.data}")
         return 2
-    rows, missing = load_rows(args.data)
+    rows, missing = load_rows(args.data, args.split)
     print(
-        f"NegEx dev set: {len(rows) + len(missing)} rows, {len(rows)} evaluated, "
+        f"NegEx dev set, {args.split} half (fixed hash of the row id; rules tuned on the "
+        f"tune half only): {len(rows) + len(missing)} rows, {len(rows)} evaluated, "
         f"{len(missing)} where the concept is not in the sentence (ids {', '.join(missing)})"
     )
     positives = {f: sum(r.gold[f] for r in rows) for f in FLAGS}

@@ -8,7 +8,7 @@ from score_ids import SCORE_IDS
 from medassist.errors import CalculatorInputError, UnitConversionError, UnknownCalculatorError
 from medassist.risk import calculate, list_calculators, score_analysis
 from medassist.risk.facts import NoteFacts
-from medassist.schemas.text import TextExtraction
+from medassist.text import extract
 
 MY_SCORES = list(SCORE_IDS)
 
@@ -147,7 +147,9 @@ def test_contradictory_ages_are_flagged() -> None:
 
 def test_score_analysis_reports_news2_and_qsofa_when_vitals_present() -> None:
     text = "Temp 38.9 C, HR 118, BP 92/58 mmHg, RR 26, SpO2 91% on room air. Confused."
-    results = score_analysis(text, TextExtraction(text_length=len(text)))
+    results = score_analysis(
+        text, extract(text)
+    )  # the one reading: calculators read the extraction
     ids = [r.calculator_id for r in results]
     assert ids[:2] == ["news2", "qsofa"]
     news = results[0]
@@ -157,7 +159,9 @@ def test_score_analysis_reports_news2_and_qsofa_when_vitals_present() -> None:
 
 def test_score_analysis_partial_news2_has_range() -> None:
     text = "HR 80, BP 130/80 mmHg."
-    results = score_analysis(text, TextExtraction(text_length=len(text)))
+    results = score_analysis(
+        text, extract(text)
+    )  # the one reading: calculators read the extraction
     news = next(r for r in results if r.calculator_id == "news2")
     assert news.value is None and news.possible_range is not None
     assert "respiratory_rate" in news.missing

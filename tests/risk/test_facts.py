@@ -8,7 +8,7 @@ from medassist.risk.facts import NoteFacts
 
 
 def _nf(text: str) -> NoteFacts:
-    return NoteFacts(text)  # pattern layer only: independent of the text engine
+    return NoteFacts.from_text(text)  # reads the text engine's extraction of the note
 
 
 @pytest.mark.parametrize(

@@ -260,8 +260,9 @@ def test_albumin_correction_takes_the_electrolytes_of_the_albumin_panel() -> Non
     assert _inputs(result) == {"sodium": 128, "chloride": 96, "bicarbonate": 16, "albumin": 2.4}
     assert result.value == pytest.approx((128 - 96 - 16) + 2.5 * (4 - 2.4) - 12)
     _evidence_matches(result, text)
-    # the uncorrected gap has no anchor: it keeps the first (admission) panel
-    assert calculate("anion_gap", text=text).value == pytest.approx(131 - 92 - 13.9)
+    # the uncorrected gap has no anchor: it takes the current values, those of the repeat panel
+    # (the note's most recent: "repeat tests showed ..."; the admission panel is older)
+    assert calculate("anion_gap", text=text).value == pytest.approx(128 - 96 - 16)
 
 
 def test_albumin_in_a_separate_panel_keeps_the_chemistry_bicarbonate() -> None:

@@ -237,3 +237,28 @@ def test_mtsamples_notes_run_and_speed_is_reported() -> None:
         f"{elapsed / len(notes) * 1e6:.0f} µs/note, {elapsed / kilobytes * 1e6:.0f} µs/KB"
     )
     assert total > 100  # medication lists are common in these notes
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "He had been taking lithium at a dose of 900 mg/day.",
+        "Lithium was continued at 300 mg twice daily.",
+        "Magnesium was given at 2 g IV over an hour.",
+        "Potassium was replaced with 40 mEq by mouth.",
+    ],
+)
+def test_drug_or_lab_name_followed_by_a_dose_is_a_drug(text: str) -> None:
+    assert find_drug_mentions(text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Labs: potassium 4.2 mmol, glucose 188 mg.",
+        "Lithium level was 1.1 mmol/L.",
+        "Magnesium at 1.6 this morning.",
+    ],
+)
+def test_drug_or_lab_name_with_a_value_is_a_lab(text: str) -> None:
+    assert not find_drug_mentions(text), text

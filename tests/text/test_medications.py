@@ -108,6 +108,7 @@ SINGLE: list[tuple[str, str, dict[str, Any]]] = [
         "Norco 5/325 1-2 tabs q4-6h PRN",
         {
             "name": "hydrocodone/acetaminophen",
+            "strength": "5/325",
             "dose": 1.0,
             "dose_max": 2.0,
             "unit": "tabs",
@@ -172,6 +173,7 @@ SINGLE: list[tuple[str, str, dict[str, Any]]] = [
         "Percocet 5/325 mg #30 1-2 p.o. q.4-6h. p.r.n., pain",
         {
             "name": "oxycodone/acetaminophen",
+            "strength": "5/325 mg",
             "dose": 1.0,
             "dose_max": 2.0,
             "unit": "tabs",
@@ -313,6 +315,7 @@ SINGLE: list[tuple[str, str, dict[str, Any]]] = [
         "Advair 250/50 1 puff b.i.d.",
         {
             "name": "fluticasone and salmeterol",
+            "strength": "250/50",
             "dose": 1.0,
             "unit": "puffs",
             "route": "inhaled",
@@ -492,7 +495,12 @@ SINGLE: list[tuple[str, str, dict[str, Any]]] = [
         "Plaquenil 200-mg b.i.d.",
         {"name": "hydroxychloroquine", "dose": 200.0, "unit": "mg", "frequency": "BID"},
     ),
-    ("contrast_concentration_not_dose", "Isovue-370, 120 mL given", {"name": "iopamidol"}),
+    # the concentration in the name (370) is not a dose; the volume given is
+    (
+        "contrast_concentration_not_dose",
+        "Isovue-370, 120 mL given",
+        {"name": "iopamidol", "dose": 120.0, "unit": "mL"},
+    ),
     (
         "times_a_day_not_dose",
         "Lortab 3-4 times a day for pain",

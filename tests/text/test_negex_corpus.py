@@ -1,8 +1,13 @@
-"""Floors on the NegEx dev set (shared data): negation F1 >= 0.95, historical F1 >= 0.80."""
+"""Floors on the NegEx dev set (shared data), on its held-out report half.
+
+The rows are split in two by a fixed hash of the row id (the same split as
+``benchmarks/context_eval.py``): the rules are tuned on the ``tune`` half; the floors below
+are on the ``report`` half, which no rule was written for."""
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
 from pathlib import Path
 
@@ -35,6 +40,12 @@ def _locate(concept: str, sentence: str) -> tuple[int, int] | None:
     return m.start(), m.end()
 
 
+def _half(row_id: str) -> str:
+    """benchmarks/context_eval.py half_of: fixed before any tuning, never changed."""
+    digest = hashlib.sha256(f"negex-context:{row_id.strip()}".encode()).digest()
+    return "tune" if digest[0] % 2 == 0 else "report"
+
+
 def _f1(pairs: list[tuple[bool, bool]]) -> float:
     tp = sum(g and p for g, p in pairs)
     fp = sum(p and not g for g, p in pairs)
@@ -50,7 +61,11 @@ def scored() -> dict[str, object]:
     missing = 0
     with DATA.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh, delimiter="\t"))
+    halves = {"tune": 0, "report": 0}
     for row in rows:
+        halves[_half(row["id"])] += 1
+        if _half(row["id"]) != "report":
+            continue
         where = _locate(row["concept"], row["sentence"])
         if where is None:
             missing += 1
@@ -59,16 +74,24 @@ def scored() -> dict[str, object]:
         pairs["negated"].append((row["negation"] == "Negated", a.negated))
         pairs["historical"].append((row["temporality"] == "Historical", a.historical))
         pairs["family"].append((row["experiencer"] == "Family member", a.family))
-    return {"rows": len(rows), "missing": missing, **{k: _f1(v) for k, v in pairs.items()}}
+    return {
+        "rows": len(rows),
+        "halves": halves,
+        "missing": missing,
+        **{k: _f1(v) for k, v in pairs.items()},
+    }
 
 
 def test_corpus_is_read_and_almost_every_concept_located(scored: dict[str, object]) -> None:
     assert scored["rows"] == 1188
-    assert scored["missing"] <= 10  # 6 rows hold a concept that is not in their sentence
+    halves = scored["halves"]
+    assert isinstance(halves, dict) and halves["tune"] + halves["report"] == 1188
+    assert min(halves.values()) >= 550  # the hash splits roughly in half
+    assert scored["missing"] <= 5  # a few rows hold a concept that is not in their sentence
 
 
 def test_negation_f1_floor(scored: dict[str, object]) -> None:
-    assert scored["negated"] >= 0.95
+    assert scored["negated"] >= 0.97
 
 
 def test_historical_f1_floor(scored: dict[str, object]) -> None:
@@ -76,5 +99,5 @@ def test_historical_f1_floor(scored: dict[str, object]) -> None:
 
 
 def test_family_experiencer_found(scored: dict[str, object]) -> None:
-    # only two family rows in the dev half: both must be found, with few false alarms
+    # one family row in the report half: it must be found, with few false alarms
     assert scored["family"] >= 0.66

@@ -159,3 +159,18 @@ def test_random_text_never_breaks_the_core() -> None:
             assert text[e.start : e.end] == e.text
 
     check()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Nil CP. c/o SOB. ?PE.", ["Nil CP.", "c/o SOB.", "?PE."]),
+        (
+            "Afebrile. o/e wheeze bilaterally. nil rash.",
+            ["Afebrile.", "o/e wheeze bilaterally.", "nil rash."],
+        ),
+        ("Seen at 5 p.m. pt well.", ["Seen at 5 p.m. pt well."]),
+    ],
+)
+def test_gp_shorthand_and_queries_open_a_sentence(text: str, expected: list[str]) -> None:
+    assert [text[s.start : s.end] for s in split_sentences(text)] == expected

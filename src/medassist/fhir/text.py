@@ -460,6 +460,8 @@ def _dosage_text(med: Medication) -> str:
     if med.dose is not None:
         dose = f"{med.dose:g}" + (f"-{med.dose_max:g}" if med.dose_max is not None else "")
         parts.append(dose + (f" {med.unit}" if med.unit else ""))
+    if med.strength:
+        parts.append(med.strength if med.dose is None else f"({med.strength})")
     for piece in (med.route, med.frequency):
         if piece:
             parts.append(piece)

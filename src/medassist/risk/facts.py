@@ -7,21 +7,19 @@ affirmed, negated or not mentioned, a free regex cue, the medication list. Every
 
 Negation, uncertainty and experiencer of a mention come from the text engine's ConText
 rules and sections (:class:`medassist.text.context.SpanContext`), the same assessment its
-entities carry. Measurements come from the text engine first; when it reports nothing for a
-key, a small set of label patterns (``risk/data/measurement_patterns.json``) is tried.
+entities carry. Measurements are the text engine's, and only those (``extraction.vitals``
+and ``extraction.labs``): each with its time point, the current one by default.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from functools import cached_property, lru_cache
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from medassist.risk.base import Evidence, Fact
-from medassist.risk.units import CANONICAL_UNITS, normalize_unit, to_canonical
+from medassist.risk.units import CANONICAL_UNITS, to_canonical
 from medassist.schemas.common import Span
 from medassist.schemas.text import ContextAssertion, Entity, Measurement, Medication, TextExtraction
 
@@ -37,89 +35,10 @@ __all__ = [
     "finditer_literal",
 ]
 
-_NUM = r"(?P<v>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
-
 _FAMILY = re.compile(
     r"\b(?:family history|mother|father|brother|sister|sibling|parent|grandmother|grandfather|aunt|uncle|cousin|son|daughter|FHx?)\b",
     re.I,
 )
-
-
-@lru_cache(maxsize=1)
-def _patterns() -> dict[str, dict[str, Any]]:
-    path = resources.files("medassist.risk") / "data" / "measurement_patterns.json"
-    data = json.loads(path.read_text(encoding="utf-8"))
-    data.pop("_meta", None)
-    return data
-
-
-@lru_cache(maxsize=128)
-def _compiled(key: str) -> re.Pattern[str] | None:
-    spec = _patterns().get(key)
-    if spec is None:
-        return None
-    labels = "|".join(f"(?:{label})" for label in spec["labels"])
-    units = spec.get("units") or ""
-    unit_part = rf"(?:\s*(?P<u>{units}))?" if units else ""
-    # label, then up to 40 characters without digits/sentence ends, then the value
-    return re.compile(
-        rf"(?:{labels})(?P<gap>[^\d\n.;]{{0,40}}?|[^\d\n;]{{0,3}}?)(?<![\w.])"
-        rf"{_NUM}(?!\s*-?\s*(?:year|yr|day|week|month|hour|h\b|min\b|minutes))"
-        rf"{unit_part}",
-        re.I,
-    )
-
-
-def _to_float(raw: str) -> float:
-    return float(raw.replace(",", ""))
-
-
-def _classify_unit(key: str, raw: str | None, value: float) -> str | None:
-    """Map a written unit (or its absence) to a unit :func:`to_canonical` knows."""
-    if raw:
-        u = raw.strip().lower().replace("μ", "µ").replace("º", "°")
-        u = re.sub(r"\s+", "", u)
-        if key in {"platelets", "wbc"}:
-            if "10" in u and ("9" in u or "3" in u):
-                return "10^3/µL"
-            if u.startswith("k"):
-                return "10^3/µL"
-            return "/µL"
-        if key == "temperature":
-            if "f" in u:
-                return "°F"
-            if "c" in u:
-                return "°C"
-        if key in {"ast", "alt"}:
-            return "U/L"
-        if key == "gcs":
-            return None
-        if u == "meq/l" or u == "mmol/l":
-            return "mmol/L"
-        n = normalize_unit(u)
-        if n and n != u:
-            return n
-        return raw.strip()
-    # no unit written: infer from magnitude where one reading is implausible
-    if key == "temperature" and value > 45:
-        return "°F"
-    if key == "creatinine" and value > 25:
-        return "umol/L"
-    if key == "bilirubin" and value > 50:
-        return "umol/L"
-    if key == "glucose" and value < 30:
-        return "mmol/L"
-    if key == "albumin" and value > 10:
-        return "g/L"
-    if key == "hemoglobin" and value > 25:
-        return "g/L"
-    if key == "calcium" and value < 3.5:
-        return "mmol/L"
-    if key in {"platelets", "wbc"} and value > (2000 if key == "platelets" else 500):
-        return "/µL"
-    if key == "height" and value < 3:
-        return "m"
-    return None
 
 
 @lru_cache(maxsize=4096)
@@ -306,11 +225,6 @@ def _status(context: ContextAssertion, *, family: bool = False, planned: bool = 
     return "affirmed"
 
 
-_BP_RE = re.compile(
-    r"(?:(?:blood pressure|\bBP\b|\bB/P\b|arterial pressure)[^\d\n]{0,30}?)?"
-    r"(?<![\d/.])(?P<s>\d{2,3})\s{0,3}/\s{0,3}(?P<d>\d{2,3})(?![\d/])(?P<u>\s{0,3}mm\s?hg)?",
-    re.I,
-)
 _AGE_RE = re.compile(
     r"(?<![\d.])(?P<v>\d{1,3}(?:\.\d{1,3})?)\s{0,3}(?:-|\s)?\s{0,3}(?P<u>years?|yrs?|months?|mo|weeks?|days?)[\s-]{0,3}old"
     r"|(?<!\d)(?P<v2>\d{1,3})\s{0,3}(?:yo|y/o|y\.o\.|-yo|yr-old|M|F)\b(?=[\s,.])"
@@ -344,7 +258,7 @@ class NoteFacts:
 
         try:
             extraction = extract(text)
-        except ImportError:  # a text-engine component is not installed: pattern fallback only
+        except ImportError:  # a text-engine component is not installed: no extraction
             extraction = TextExtraction(text_length=len(text))
         return cls(text, extraction)
 
@@ -372,121 +286,89 @@ class NoteFacts:
     def _span_evidence(self, start: int, end: int, note: str | None = None) -> Evidence:
         return Evidence(source="note", text=self.text[start:end], start=start, end=end, note=note)
 
-    def _engine_measurements(self, name: str) -> list[Fact]:
-        out: list[Fact] = []
+    def _engine_measurements(self, name: str) -> list[tuple[Fact, Measurement]]:
+        """The text engine's values of ``name`` in note order, each with its Measurement."""
+        out: list[tuple[Fact, Measurement]] = []
         items: list[Measurement] = [*self.extraction.vitals, *self.extraction.labs]
         for m in sorted(items, key=lambda m: m.start):
             if m.name != name or not m.plausible:
                 continue
             value = m.normalized_value if m.normalized_value is not None else m.value
             unit = m.normalized_unit if m.normalized_value is not None else m.unit
+            note = None if m.time_point == "unknown" else m.time_point
             if value is None:
                 if m.value_text is not None:
-                    out.append(
-                        Fact(value=m.value_text, evidence=self._span_evidence(m.start, m.end))
+                    fact = Fact(
+                        value=m.value_text, evidence=self._span_evidence(m.start, m.end, note)
                     )
+                    out.append((fact, m))
                 continue
             try:
                 value = to_canonical(name, value, unit) if unit else float(value)
             except Exception:  # noqa: BLE001 - an unconvertible engine unit: skip the mention
                 continue
-            out.append(Fact(value=value, evidence=self._span_evidence(m.start, m.end)))
+            out.append((Fact(value=value, evidence=self._span_evidence(m.start, m.end, note)), m))
         return out
 
-    def _pattern_measurements(self, name: str) -> list[Fact]:
-        if name in {"sbp", "dbp"}:
-            return self._blood_pressures(name)
-        pattern = _compiled(name)
-        if pattern is None:
-            return []
-        spec = _patterns()[name]
-        if not has_digit(self.text) or not any(may_match(lb, self.text) for lb in spec["labels"]):
-            return []  # no number or no label anywhere: the pattern cannot match
-        lo, hi = spec["range"]
-        out: list[Fact] = []
-        for m in finditer_literal(pattern, "|".join(spec["labels"]), self.text):
-            try:
-                raw_value = _to_float(m.group("v"))
-            except ValueError:
-                continue
-            raw_unit = m.groupdict().get("u")
-            unit = _classify_unit(name, raw_unit, raw_value)
-            try:
-                value = to_canonical(name, raw_value, unit)
-            except Exception:  # noqa: BLE001
-                continue
-            if name in {"fio2", "spo2"} and value <= 1.0:
-                value *= 100
-            if not lo <= value <= hi:
-                continue
-            out.append(
-                Fact(value=round(value, 6), evidence=self._span_evidence(m.start(), m.end()))
-            )
-        return out
-
-    def _blood_pressures(self, name: str) -> list[Fact]:
-        out: list[Fact] = []
-        key = ("bp_scan",)
-        if key not in self._memo:  # one scan serves both systolic and diastolic
-            self._memo[key] = list(_BP_RE.finditer(self.text))
-        for m in self._memo[key]:
-            labelled = m.group(0)[:1].isalpha()
-            if not (labelled or m.group("u")):
-                continue
-            s, d = float(m.group("s")), float(m.group("d"))
-            if not (40 <= s <= 300 and 10 <= d <= 200 and s > d):
-                continue
-            value = s if name == "sbp" else d
-            out.append(Fact(value=value, evidence=self._span_evidence(m.start(), m.end())))
-        if not out:
-            label = "systolic" if name == "sbp" else "diastolic"
-            for m in _rx(
-                rf"{label}(?: blood)?(?: pressure)?[^\d\n]{{0,25}}?(?<!\d)(?P<v>\d{{2,3}})(?!\d)",
-                re.I,
-            ).finditer(self.text):
-                out.append(
-                    Fact(
-                        value=float(m.group("v")), evidence=self._span_evidence(m.start(), m.end())
-                    )
-                )
-        return out
-
-    def measurements(self, name: str) -> list[Fact]:
-        """Every mention of a measurement in note order (engine first, else patterns)."""
-        key = ("measurements", name)
+    def _measured(self, name: str) -> list[tuple[Fact, Measurement]]:
+        key = ("measured", name)
         if key not in self._memo:
-            self._memo[key] = self._measurements(name)
+            self._memo[key] = self._engine_measurements(name)
+        return self._memo[key]
+
+    def measurements(self, name: str, time_point: str | None = None) -> list[Fact]:
+        """Every value of a measurement in note order (``time_point``: only those taken then,
+        e.g. "admission", "peak", "baseline", "discharge")."""
+        if name == "age":
+            return self._memo_list(("ages",), self._ages)
+        if name == "sex":
+            fact = self._memo_list(("sex",), lambda: [f for f in [self._sex()] if f])
+            return fact
+        return [
+            f for f, m in self._measured(name) if time_point is None or m.time_point == time_point
+        ]
+
+    def _memo_list(self, key: tuple[str, ...], make: Any) -> list[Fact]:
+        if key not in self._memo:
+            self._memo[key] = make()
         return list(self._memo[key])
 
-    def _measurements(self, name: str) -> list[Fact]:
-        if name == "age":
-            return self._ages()
-        if name == "sex":
-            fact = self._sex()
-            return [fact] if fact else []
-        engine = self._engine_measurements(name)
-        return engine or self._pattern_measurements(name)
-
-    def measurement(self, name: str) -> Fact | None:
-        """The first mention of a measurement, in its canonical unit (see ``units.py``)."""
-        found = self.measurements(name)
-        if name == "age" and found:
-            distinct = sorted({round(f.value, 1) for f in found})
-            if len(distinct) > 1 and (distinct[-1] - distinct[0]) >= 1:
-                flag = f"contradictory ages in note: {', '.join(f'{a:g}' for a in distinct)}"
-                if flag not in self.flags:
-                    self.flags.append(flag)
-        return found[0] if found else None
+    def measurement(self, name: str, time_point: str | None = None) -> Fact | None:
+        """A measurement in its canonical unit (see ``units.py``): by default the current
+        value (the note's most recent: a discharge or "today" value over an admission one,
+        a later one over an earlier one); ``time_point="peak"``/``"nadir"`` the highest/lowest
+        value (those the note calls peak/nadir first); another time point, the latest value
+        taken then, or None."""
+        if name in {"age", "sex"}:
+            found = self.measurements(name)
+            if name == "age" and found:
+                distinct = sorted({round(f.value, 1) for f in found})
+                if len(distinct) > 1 and (distinct[-1] - distinct[0]) >= 1:
+                    flag = f"contradictory ages in note: {', '.join(f'{a:g}' for a in distinct)}"
+                    if flag not in self.flags:
+                        self.flags.append(flag)
+            return found[0] if found else None
+        measured = self._measured(name)
+        if time_point in {"peak", "nadir"}:
+            return self.extreme(name, "max" if time_point == "peak" else "min")
+        if time_point is not None:
+            taken = [f for f, m in measured if m.time_point == time_point]
+            return taken[-1] if taken else None
+        for f, m in measured:
+            if m.current:
+                return f
+        return measured[-1][0] if measured else None
 
     def extreme(self, name: str, worst: str) -> Fact | None:
-        """The highest (``worst='max'``) or lowest (``'min'``) numeric mention."""
-        found = [f for f in self.measurements(name) if isinstance(f.value, int | float)]
+        """The highest (``worst='max'``) or lowest (``'min'``) numeric value; values the note
+        itself calls the peak (for 'max') or the nadir (for 'min') come first."""
+        found = [(f, m) for f, m in self._measured(name) if isinstance(f.value, int | float)]
         if not found:
             return None
+        marked = "peak" if worst == "max" else "nadir"
+        pool = [f for f, m in found if m.time_point == marked] or [f for f, _ in found]
         return (
-            max(found, key=lambda f: f.value)
-            if worst == "max"
-            else min(found, key=lambda f: f.value)
+            max(pool, key=lambda f: f.value) if worst == "max" else min(pool, key=lambda f: f.value)
         )
 
     # ------------------------------------------------------------------ demographics

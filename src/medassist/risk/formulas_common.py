@@ -247,8 +247,7 @@ def same_panel(
 
     keys = [k for k in keys if out.get(k) is not None]
     local = {k: [f for f in facts.measurements(k) if inside(f)] for k in keys}
-    moved = any(local[k] and not inside(out[k]) for k in keys)
-    if not moved:
+    if not any(local.values()):
         return out
     for k in keys:
         near = nearest_mention(facts, k, fact.evidence.start)

@@ -39,6 +39,9 @@ class ContextAssertion(BaseModel):
     historical: bool = False
     hypothetical: bool = False
     family: bool = False
+    #: a usual or baseline state ("normally A&Ox3", "at baseline"), not necessarily the present
+    #: one; it does not change ``affirmed``: a reader of the current state checks it
+    baseline: bool = False
     #: the trigger phrases that set the flags, e.g. {"negated": "denies"}
     triggers: dict[str, str] = Field(default_factory=dict)
 
@@ -73,6 +76,9 @@ class Medication(BaseModel):
     dose: float | None = None
     dose_max: float | None = None  # upper end of a range ("1-2 tabs")
     unit: str | None = None
+    #: strength of a combination product, one number per component, normalised:
+    #: "sacubitril/valsartan 49/51 mg" -> "49/51 mg", "Percocet 5/325" -> "5/325"
+    strength: str | None = None
     route: str | None = None
     frequency: str | None = None  # normalised, e.g. "BID", "q6h", "daily"
     as_needed: bool = False
@@ -109,6 +115,13 @@ class Measurement(BaseModel):
     plausible: bool = True
     plausibility_note: str | None = None
     qualifiers: dict[str, Any] = Field(default_factory=dict)  # e.g. {"oxygen": "room air"}
+    #: when the value was taken, as the note says ("peaked at", "on admission", "at discharge")
+    time_point: Literal[
+        "admission", "peak", "nadir", "baseline", "discharge", "latest", "unknown"
+    ] = "unknown"
+    #: the most recent value of this measurement in the note (one per name): what a
+    #: calculator uses unless its definition asks for a peak, a nadir or a baseline
+    current: bool = False
 
 
 class Demographics(BaseModel):

@@ -23,7 +23,7 @@ import re
 
 from medassist.schemas.common import Span
 
-__all__ = ["split_sentences", "NO_SPLIT_ABBREVIATIONS"]
+__all__ = ["split_sentences", "NO_SPLIT_ABBREVIATIONS", "LOWER_CASE_OPENERS"]
 
 #: abbreviations after which a full stop never ends a sentence (compared lower-case, no final dot)
 NO_SPLIT_ABBREVIATIONS: frozenset[str] = frozenset(
@@ -76,6 +76,11 @@ NO_SPLIT_ABBREVIATIONS: frozenset[str] = frozenset(
     }
 )
 
+#: shorthand that opens a clause in lower case in GP notes ("Nil CP. c/o SOB. o/e wheeze")
+LOWER_CASE_OPENERS: frozenset[str] = frozenset(
+    {"c/o", "o/e", "h/o", "s/p", "r/o", "nil", "hx", "pmh", "dx", "rx", "sx", "imp", "plan"}
+)
+_OPENER = re.compile(r"[a-z]+(?:/[a-z]+)?(?![a-z/])")
 _TERMINAL = re.compile(r"[.!?]+[\"')\]]*(?=(?:,?[ \t\r\n\f\v]|$)|,(?=[A-Z0-9*\u2022(-]))")
 _WORD_BEFORE = re.compile(r"([A-Za-z0-9][A-Za-z0-9.]*)$")
 _NEXT_START = re.compile(r",?\s*(\S)")
@@ -92,8 +97,10 @@ def _is_boundary(text: str, dot: int, end: int, seg_start: int) -> bool:
         return True  # end of text
     ch = nxt.group(1)
     if ch.islower():
-        return False
-    if not (ch.isupper() or ch.isdigit() or ch in "\"'([-*#\u2022"):
+        opener = _OPENER.match(text, nxt.start(1))
+        if opener is None or opener.group(0) not in LOWER_CASE_OPENERS:
+            return False
+    elif not (ch.isupper() or ch.isdigit() or ch in "\"'([-*#\u2022?"):
         return False
     if text[dot] != ".":
         return True

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from medassist.api.deps import SettingsDep, read_limited_body, respond
+from medassist.api.deps import OutputDep, SettingsDep, read_limited_body, respond
 from medassist.errors import InputError
 from medassist.schemas.scores import ScoreReport
 
@@ -26,8 +26,23 @@ async def list_calculators() -> list[dict[str, Any]]:
     "/{calculator_id}",
     response_model=ScoreReport,
     responses={200: {"content": {"application/fhir+json": {}}}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"text": {"type": "string"}, "inputs": {"type": "object"}},
+                    }
+                }
+            },
+        }
+    },
 )
-async def run_calculator(calculator_id: str, request: Request, settings: SettingsDep) -> Any:
+async def run_calculator(
+    calculator_id: str, request: Request, settings: SettingsDep, output: OutputDep
+) -> Any:
     """Body: JSON ``{"text": "<note>", "inputs": {...}}`` (either or both)."""
     from medassist.pipelines.score import run_score_pipeline
 
@@ -44,4 +59,4 @@ async def run_calculator(calculator_id: str, request: Request, settings: Setting
     if text is None and inputs is None:
         raise InputError('give "text" (a note), "inputs" (structured values), or both')
     report = await run_in_threadpool(run_score_pipeline, calculator_id, text, inputs)
-    return await respond(request, report)
+    return await respond(request, report, output)
