@@ -178,6 +178,8 @@ def respective_doses(text: str, mentions: list[tuple[int, int]]) -> dict[int, Do
     were given at N1 and N2, respectively"): k doses in a row, closed by "respectively", go to
     the k mentions just before them, in order."""
     out: dict[int, DoseSpan] = {}
+    if "espectively" not in text:
+        return out
     for match in _RESPECTIVELY.finditer(text):
         lo = max(0, match.start() - 200)
         doses = find_doses(text, lo, match.start())
