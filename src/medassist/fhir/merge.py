@@ -191,7 +191,7 @@ def _structured_scores(report: TextAnalysis, fin: FhirInput, note: str) -> tuple
             candidates.append(cid)
     if not recorded:
         return list(report.scores), []
-    facts = NoteFacts(note, report) if note.strip() else None
+    facts = NoteFacts(report, text=note) if note.strip() else None
     guarded = guard_text_input(note) if note.strip() else None
     scores: list[Any] = []
     reports: list = []
