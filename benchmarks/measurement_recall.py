@@ -69,6 +69,10 @@ ENTITY_MAP: dict[str, tuple[str, ...]] = {
     "Urine sodium": ("urine_sodium",),
     "Urine creatinine": ("urine_creatinine",),
 }
+#: (entity, calculator) pairs whose value is a goal in the note, not a measured value: the
+#: reader drops goals and thresholds from the measurements on purpose (the calculator reads
+#: its target from its own input)
+GOALS = {("Body Mass Index (BMI)", "Target weight")}
 _GT_UNITS = {"µL": "/µL", "m^3": "/mm3", "L": "/L"}
 _COUNT_NAMES = {"platelets", "wbc"}
 
@@ -135,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
                 key = "sex"
                 ok = demo.sex == raw.lower()
             elif entity in ENTITY_MAP:
+                if (entity, row["Calculator Name"]) in GOALS:
+                    continue  # a goal the note states ("target BMI is 20.7"), not a measurement
                 names = ENTITY_MAP[entity]
                 key = names[0]
                 gt_value = _gt_value(key, raw)

@@ -10,7 +10,10 @@ labelled summary sentences; injection attempts detected / neutralised in a promp
 texts flagged (plus real MTSamples notes when ../shared/data is present); and the time of
 all five layers on a 2 KB note with a 1 KB generated summary (caches cleared each run, so
 every run is a new note). The main corpora were used while writing the rules; the
-``heldout/`` corpora were written afterwards and never used for tuning.
+``heldout/`` corpora were written afterwards and never used for tuning. The model-style
+corpus (``tests/data/safety/model_style``, issue 13) is split by sha256 of each statement into
+a ``tune`` and a ``report`` half; both are printed beside the figures recorded before the
+rules were changed (``benchmarks/data/safety_model_style_baseline.json``).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import re
 import statistics
 import sys
 import time
@@ -87,6 +91,54 @@ def eval_non_diagnostic(data: Path = DATA) -> dict[str, float]:
         ):
             ok += 1
     acceptable = _lines("acceptable_sentences.txt", data)
+    altered = sum(enforce_non_diagnostic(t).text != t for t in acceptable)
+    return {
+        "diagnostic_n": len(diag),
+        "diagnostic_neutralised": ok / len(diag),
+        "acceptable_n": len(acceptable),
+        "acceptable_altered": altered / len(acceptable),
+    }
+
+
+_DOSE = re.compile(
+    r"\b\d+(?:\.\d+)?\s*(?:mg|mcg|micrograms?|g|units?|ml|mL|L|mmol|tablets?|puffs?)\b", re.I
+)
+
+
+def _treatment_left(original: str, output: str) -> bool:
+    """A drug named or a dose written in ``original`` still present in ``output``."""
+    from medassist.text.drugs import find_drug_mentions
+
+    drugs = {e.text.lower() for e in find_drug_mentions(original)}
+    low = output.lower()
+    return any(d in low for d in drugs) or bool(_DOSE.search(output) and _DOSE.search(original))
+
+
+def eval_model_style(half: str) -> dict[str, float]:
+    """Model-style statements (tests/data/safety/model_style), one half of the fixed split.
+
+    A diagnostic/prescriptive statement counts as neutralised when the layer changed it and
+    reported it, no line of the output is still definitive, a second pass finds nothing, and no
+    drug or dose of the statement survives (an order is removed, never softened).
+    """
+    from medassist.safety import enforce_non_diagnostic
+    from medassist.safety.non_diagnostic import is_definitive
+
+    sys.path.insert(0, str(ROOT / "tests" / "safety"))
+    from safety_corpus import model_style_corpus
+
+    diag, acceptable = model_style_corpus(half)
+    ok = 0
+    for _, text in diag:
+        out = enforce_non_diagnostic(text)
+        lines = [x for x in out.text.split("\n") if x.strip()]
+        ok += bool(
+            out.text != text
+            and out.findings
+            and not any(is_definitive(x) for x in lines)
+            and not enforce_non_diagnostic(out.text).findings
+            and not _treatment_left(text, out.text)
+        )
     altered = sum(enforce_non_diagnostic(t).text != t for t in acceptable)
     return {
         "diagnostic_n": len(diag),
@@ -229,6 +281,25 @@ def main(argv: list[str] | None = None) -> int:
         "held-out injection (never used for tuning)": eval_injection(0, DATA / "heldout"),
         "timing (target: all five layers <= 20 ms)": time_layers(args.runs),
     }
+    baseline = json.loads(
+        (ROOT / "benchmarks" / "data" / "safety_model_style_baseline.json").read_text()
+    )
+    print(
+        "model-style non_diagnostic (issue 13; rules tuned on 'tune', figures reported on 'report')"
+    )
+    print(
+        f"  {'half':8s} {'n_diag':>6s} {'neutralised':>11s} {'today':>7s} {'n_ok':>5s} {'altered':>8s} {'today':>7s}"
+    )
+    for half in ("report", "tune"):
+        now, then = eval_model_style(half), baseline[half]
+        print(
+            f"  {half:8s} {now['diagnostic_n']:6d} {now['diagnostic_neutralised']:11.1%} "
+            f"{then['diagnostic_neutralised']:7.1%} {now['acceptable_n']:5d} "
+            f"{now['acceptable_altered']:8.1%} {then['acceptable_altered']:7.1%}"
+        )
+    print(
+        "  targets on 'report': >= 98% neutralised, <= 5% altered; 'today' = before issue 13 (03c2564)"
+    )
     for title, values in sections.items():
         print(title)
         for key, value in values.items():

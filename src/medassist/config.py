@@ -35,7 +35,61 @@ class Settings(BaseSettings):
         "auto", description="auto | siglip | clip | biomedclip | onnx"
     )
     log_level: str = "WARNING"
-    audit_path: str | None = Field(None, description="Append-only JSONL audit log (none: off).")
+    # --- the service (medassist serve / medassist.api) ---
+    data_dir: str | None = Field(
+        None,
+        description="Where medassist keeps its data (the default audit database); "
+        "default: the user data directory (platformdirs), e.g. ~/.local/share/medassist.",
+    )
+    audit_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the audit store (sqlite:///..., postgresql://...); "
+        "default: sqlite file audit.db in the data directory.",
+    )
+    api_keys: str | None = Field(
+        None, description="API keys as comma-separated name:key pairs (none: auth off on loopback)."
+    )
+    api_keys_file: str | None = Field(
+        None, description="A file of name:key lines (# comments allowed), read at start-up."
+    )
+    rate_limit: str | None = Field(
+        None,
+        pattern=r"^\s*\d+\s*/\s*(second|minute|hour|day)\s*$",
+        description="Requests allowed per key (or per client without a key), e.g. '120/minute'.",
+    )
+    request_timeout_s: float = Field(
+        60.0, gt=0, description="A request that has not answered in this many seconds gets 504."
+    )
+    llm_queue_size: int = Field(
+        8, ge=0, description="Requests that may wait for a loaded model; more get 503."
+    )
+    llm_concurrency: int = Field(
+        1, ge=1, description="Generations run at once on one loaded model (one per GPU)."
+    )
+    cors_origins: str | None = Field(
+        None, description="Comma-separated origins allowed by CORS (none: CORS off)."
+    )
+
+    def resolved_data_dir(self) -> str:
+        """The data directory: MEDASSIST_DATA_DIR, else the platform's user data dir."""
+        if self.data_dir:
+            return self.data_dir
+        try:
+            from platformdirs import user_data_dir
+
+            return user_data_dir("medassist", appauthor=False)
+        except ImportError:  # pragma: no cover - platformdirs ships with the server extra
+            import os
+
+            return os.path.join(os.path.expanduser("~"), ".local", "share", "medassist")
+
+    def resolved_audit_url(self) -> str:
+        """The audit store URL: MEDASSIST_AUDIT_URL, else sqlite in the data directory."""
+        if self.audit_url:
+            return self.audit_url
+        import os
+
+        return "sqlite:///" + os.path.join(self.resolved_data_dir(), "audit.db")
 
     # -- language model (medassist.llm); none: the deterministic engine alone ---------------------
     llm_backend: Literal["none", "transformers", "llamacpp", "openai"] = Field(

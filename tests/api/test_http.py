@@ -27,7 +27,9 @@ def _assert_safe(report: dict) -> None:
 def test_health_and_page(client):
     assert client.get("/health").json()["status"] == "ok"
     page = client.get("/")
-    assert page.status_code == 200 and "medassist" in page.text and "textContent" in page.text
+    assert page.status_code == 200 and "medassist" in page.text
+    script = client.get("/static/app.js")
+    assert script.status_code == 200 and "textContent" in script.text  # never innerHTML
 
 
 def test_analyze_text_json(client):

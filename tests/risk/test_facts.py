@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from rule_facts import facts_with_rules
 
 from medassist.risk.facts import NoteFacts
 
 
 def _nf(text: str) -> NoteFacts:
-    return NoteFacts(text)  # pattern layer only: independent of the text engine
+    return NoteFacts.from_text(text)  # reads the text engine's extraction of the note
 
 
 @pytest.mark.parametrize(
@@ -82,15 +83,17 @@ def test_contradictory_ages_flag() -> None:
     ],
 )
 def test_condition_context(text: str, expected: bool | None) -> None:
-    fact = _nf(text).condition("hypertension", "HTN")
+    fact = _nf(text).condition("hypertension")
     assert (fact.value if fact is not None else None) is expected
 
 
 def test_find_returns_the_match_span() -> None:
-    nf = _nf("ECG showed ST elevation in V2-V4.")
-    f = nf.find(r"ST elevation")
+    text = "ECG showed ST elevation in V2-V4."
+    rules = {"t.ste": (r"ST elevation",), "t.q": ("Q waves",)}
+    nf = facts_with_rules(text, rules, kind="match")
+    f = nf.finding("t.ste")
     assert f.value == "ST elevation" and f.evidence.start == 11
-    assert nf.find("Q waves") is None
+    assert nf.finding("t.q") is None
 
 
 def test_from_text_runs_the_engine() -> None:

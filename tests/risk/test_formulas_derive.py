@@ -7,8 +7,8 @@ import pytest
 
 from medassist.risk.api import calculate
 from medassist.risk.formulas_common import question_inputs
-from medassist.risk.formulas_extract import body_height, body_weight, lab_value, word_age
 from medassist.risk.formulas_fluids_drugs import find_opioid_doses, find_steroid
+from medassist.text.case_values import body_height, body_weight, lab_value, word_age
 
 
 def _evidence_matches(result, text: str) -> None:
@@ -205,11 +205,11 @@ def test_relevance_in_reports() -> None:
     from medassist.risk.base import get_calculator
     from medassist.risk.facts import NoteFacts
 
-    acidosis = NoteFacts(
+    acidosis = NoteFacts.from_text(
         "Labs: sodium 140 mmol/L, chloride 100 mmol/L, bicarbonate 10 mmol/L, albumin 2.0 g/dL, "
         "glucose 450 mg/dL."
     )
-    normal = NoteFacts(
+    normal = NoteFacts.from_text(
         "Labs: sodium 140 mmol/L, chloride 104 mmol/L, bicarbonate 25 mmol/L, albumin 4.2 g/dL, "
         "glucose 95 mg/dL."
     )
@@ -230,10 +230,10 @@ def test_relevance_in_reports() -> None:
         NoteFacts.from_text("A 40-year-old man, 80 kg.")
     )
     assert get_calculator("adjusted_body_weight").relevant(
-        NoteFacts("She is 160 cm tall and weighs 100 kg.")
+        NoteFacts.from_text("She is 160 cm tall and weighs 100 kg.")
     )
     assert not get_calculator("adjusted_body_weight").relevant(
-        NoteFacts("She is 160 cm tall and weighs 55 kg.")
+        NoteFacts.from_text("She is 160 cm tall and weighs 55 kg.")
     )
 
 
@@ -262,8 +262,9 @@ def test_albumin_correction_takes_the_electrolytes_of_the_albumin_panel() -> Non
     assert _inputs(result) == {"sodium": 128, "chloride": 96, "bicarbonate": 16, "albumin": 2.4}
     assert result.value == pytest.approx((128 - 96 - 16) + 2.5 * (4 - 2.4) - 12)
     _evidence_matches(result, text)
-    # the uncorrected gap has no anchor: it keeps the first (admission) panel
-    assert calculate("anion_gap", text=text).value == pytest.approx(131 - 92 - 13.9)
+    # the uncorrected gap has no anchor: it takes the current values, those of the repeat panel
+    # (the note's most recent: "repeat tests showed ..."; the admission panel is older)
+    assert calculate("anion_gap", text=text).value == pytest.approx(128 - 96 - 16)
 
 
 def test_albumin_in_a_separate_panel_keeps_the_chemistry_bicarbonate() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -34,3 +35,28 @@ def grounding_corpus() -> tuple[dict[str, str], list[dict[str, str]]]:
         if line.strip()
     ]
     return notes, pairs
+
+
+MODEL_STYLE = DATA / "model_style"
+
+
+def half_of(text: str) -> str:
+    """The fixed split of the model-style corpora: ``tune`` or ``report`` by sha256 of the text."""
+    return "tune" if hashlib.sha256(text.encode("utf-8")).digest()[0] % 2 == 0 else "report"
+
+
+def model_style_corpus(half: str | None = None) -> tuple[list[tuple[str, str]], list[str]]:
+    """(form, text) diagnostic/prescriptive statements and acceptable ones, of one half or all.
+
+    The halves were fixed (by :func:`half_of`) before the rules were changed for them: rules
+    are tuned on ``tune`` and figures are reported on ``report``.
+    """
+    diag = []
+    for line in read_lines("model_style/diagnostic.tsv"):
+        form, text = line.split("\t", 1)
+        diag.append((form, text))
+    acceptable = read_lines("model_style/acceptable.txt")
+    if half is not None:
+        diag = [(f, t) for f, t in diag if half_of(t) == half]
+        acceptable = [t for t in acceptable if half_of(t) == half]
+    return diag, acceptable

@@ -1,54 +1,87 @@
-"""The FastAPI application: routers, error mapping, the web page."""
+"""The FastAPI application: routers, middleware, error shape, static assets.
+
+``uvicorn medassist.api.main:app`` is safe on any address: without API keys it answers
+loopback clients only (see :mod:`medassist.api.security`).
+"""
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from importlib import resources
+from pathlib import Path
 
-from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi import Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from medassist import __version__
-from medassist.api.routes import image, scores, text
-from medassist.errors import MedassistError
-from medassist.logs import get_logger
+from medassist.api.deps import reject_unknown_options
+from medassist.api.docs_assets import swagger_dir
+from medassist.api.errors import ERROR_RESPONSES, install_error_handlers
+from medassist.api.middleware import ServiceMiddleware
+from medassist.api.routes import fhir, image, meta, scores, text
+from medassist.api.service import Service, build_service
+from medassist.config import Settings
 
 __all__ = ["app", "create_app"]
 
-_log = get_logger("medassist.api")
+_OPTIONAL_ROUTERS = ("medassist.api.routes.analyze",)  # the model route (llm)
 
 
-def create_app() -> FastAPI:
+def _include_optional(app: FastAPI) -> None:
+    import importlib
+
+    for name in _OPTIONAL_ROUTERS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        app.include_router(module.router)
+
+
+def create_app(settings: Settings | None = None, service: Service | None = None) -> FastAPI:
+    service = service or build_service(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
+        yield
+        service.close()
+
     app = FastAPI(
         title="medassist",
         version=__version__,
         description="Offline clinical assistant. Assistive only: never a diagnosis.",
+        docs_url=None,
+        redoc_url=None,
+        responses=ERROR_RESPONSES,
+        dependencies=[Depends(reject_unknown_options)],
+        lifespan=lifespan,
     )
+    app.state.service = service
+    install_error_handlers(app)
+    app.include_router(meta.router)
     app.include_router(text.router)
     app.include_router(image.router)
     app.include_router(scores.router)
+    app.include_router(fhir.router)
+    _include_optional(app)
+    swagger = swagger_dir()
+    if swagger is not None:
+        app.mount("/static/swagger", StaticFiles(directory=swagger), name="swagger")
+    static = Path(str(resources.files("medassist.api") / "static"))
+    app.mount("/static", StaticFiles(directory=static), name="static")
+    origins = [o.strip() for o in (service.settings.cors_origins or "").split(",") if o.strip()]
+    if origins:  # CORS is off unless origins are named
+        from fastapi.middleware.cors import CORSMiddleware
 
-    @app.exception_handler(MedassistError)
-    async def _medassist_error(request: Request, exc: MedassistError) -> JSONResponse:
-        _log.info("request failed code=%s status=%d", exc.code, exc.http_status)
-        return JSONResponse(status_code=exc.http_status, content=exc.to_dict())
-
-    @app.exception_handler(Exception)
-    async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
-        # a bug: report it without a traceback or any input text
-        _log.error("internal error %s on %s", type(exc).__name__, request.url.path)
-        return JSONResponse(
-            status_code=500,
-            content={"error": "internal_error", "message": "internal error; please report it"},
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["authorization", "x-api-key", "content-type"],
         )
-
-    @app.get("/health", tags=["meta"])
-    async def health() -> dict[str, str]:
-        return {"status": "ok", "version": __version__}
-
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    async def page() -> str:
-        return (resources.files("medassist.api") / "static" / "index.html").read_text("utf-8")
-
+    app.add_middleware(ServiceMiddleware, service=service)
     return app
 
 

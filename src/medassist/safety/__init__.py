@@ -46,7 +46,7 @@ from medassist.safety.models import (
     ValidationReport,
 )
 from medassist.safety.non_diagnostic import enforce_non_diagnostic
-from medassist.safety.output import DISCLAIMER, LAYERS, append_audit, build_audit_record
+from medassist.safety.output import DISCLAIMER, LAYERS, build_audit_record
 from medassist.safety.prompting import wrap_note_as_data
 
 __all__ = [
@@ -58,7 +58,6 @@ __all__ = [
     "SafeGeneratedText",
     "SafeText",
     "ValidationReport",
-    "append_audit",
     "build_audit_record",
     "check_generated_text",
     "check_grounding",

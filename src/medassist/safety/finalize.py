@@ -23,7 +23,6 @@ from medassist.safety.non_diagnostic import enforce_non_diagnostic, segments
 from medassist.safety.output import (
     LAYERS,
     abstention_reason,
-    append_audit,
     build_audit_record,
     image_confidences,
     item_confidences,
@@ -179,8 +178,8 @@ def finalize_text_report(
     The summary is grounded against the note and its facts and rewritten into
     non-diagnostic wording; vitals, labs and medications are validated (red flags become
     urgent notices, first); every item gets a confidence; the report abstains when the
-    note is (near) empty; an audit record (hashes and timings only) is attached and, when
-    ``MEDASSIST_AUDIT_PATH`` is set, appended to the audit log.
+    note is (near) empty; an audit record (hashes and timings only) is attached (the
+    HTTP service stores one per request in its audit store, :mod:`medassist.audit`).
     """
     t_start = time.perf_counter()
     layer_ms: dict[str, float] = {}
@@ -228,7 +227,6 @@ def finalize_text_report(
     layer_ms["safety_total"] = (time.perf_counter() - t_start) * 1000
     all_timings = {**timings, **layer_ms}
     audit = build_audit_record(input_sha256=guarded.sha256, timings_ms=all_timings)
-    append_audit(audit)
 
     ordered = _order_notices(notices)
     section = SafetySection(
@@ -336,7 +334,6 @@ def finalize_image_report(
         model_ids=list(model_ids or []),
         timings_ms={**timings, "safety_total": safety_ms},
     )
-    append_audit(audit)
     section = SafetySection(
         layers_run=list(LAYERS),
         findings=findings,

@@ -5,20 +5,18 @@
   confidence in [0, 1] from how it was found and what the other layers said about it.
 - :func:`abstention_reason` says when the evidence is too thin to report (an empty or
   near-empty note; a generated text whose facts are mostly unsupported).
-- :func:`build_audit_record` records hashes, versions, model ids and timings — never text —
-  and :func:`append_audit` appends it as one JSON line to ``settings.audit_path``.
+- :func:`build_audit_record` records hashes, versions, model ids and timings — never text.
+  The HTTP service keeps one record per request in its audit store (:mod:`medassist.audit`,
+  ``MEDASSIST_AUDIT_URL``; ``medassist audit export --format jsonl`` replaces the former
+  ``MEDASSIST_AUDIT_PATH`` JSONL file).
 """
 
 from __future__ import annotations
 
-import json
-import os
 import re
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from medassist.errors import ConfigurationError
 from medassist.schemas.safety import DISCLAIMER, SAFETY_LAYERS, AuditRecord
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -33,7 +31,6 @@ __all__ = [
     "image_confidences",
     "abstention_reason",
     "build_audit_record",
-    "append_audit",
     "MIN_CONTENT_WORDS",
     "MAX_UNSUPPORTED_FRACTION",
 ]
@@ -177,30 +174,3 @@ def build_audit_record(
         timings_ms={k: round(float(v), 3) for k, v in (timings_ms or {}).items()},
         created_at=datetime.now(UTC).isoformat(timespec="milliseconds"),
     )
-
-
-def append_audit(record: AuditRecord, path: str | os.PathLike[str] | None = None) -> bool:
-    """Append ``record`` as one JSON line to ``path`` (default ``settings.audit_path``).
-
-    Returns False when auditing is off. A path that cannot be written raises
-    :class:`ConfigurationError` (an audit that silently fails is no audit).
-    """
-    if path is None:
-        from medassist.config import get_settings
-
-        path = get_settings().audit_path
-    if not path:
-        return False
-    target = Path(path)
-    line = json.dumps(record.model_dump(mode="json"), sort_keys=True, ensure_ascii=True)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with target.open("a", encoding="utf-8") as fh:
-            fh.write(line + "\n")
-    except OSError as exc:
-        raise ConfigurationError(
-            f"cannot append to the audit log {str(target)!r} ({exc.strerror}); fix "
-            "MEDASSIST_AUDIT_PATH or unset it to turn auditing off",
-            audit_path=str(target),
-        ) from None
-    return True

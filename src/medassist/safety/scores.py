@@ -14,7 +14,7 @@ import time
 from medassist.risk.base import ScoreResult
 from medassist.safety.models import GuardedText
 from medassist.safety.non_diagnostic import enforce_non_diagnostic
-from medassist.safety.output import LAYERS, append_audit, build_audit_record
+from medassist.safety.output import LAYERS, build_audit_record
 from medassist.schemas.common import Notice, Severity, Span
 from medassist.schemas.safety import Finding, SafetySection
 from medassist.schemas.scores import ScoreReport
@@ -110,7 +110,6 @@ def finalize_score_report(
         input_sha256=guarded.sha256 if guarded else None,
         timings_ms={**timings, "safety_total": (time.perf_counter() - t0) * 1000},
     )
-    append_audit(audit)
     confidence = {
         f"score:{result.calculator_id}": 0.0 if abstained else (0.6 if result.missing else 0.9)
     }

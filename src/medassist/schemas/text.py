@@ -7,13 +7,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from medassist.schemas.common import Notice
+from medassist.schemas.common import Notice, Span
 from medassist.schemas.safety import SafetySection, require_all_layers
 
 __all__ = [
     "EntityCategory",
     "ContextAssertion",
     "Entity",
+    "Finding",
     "Medication",
     "Measurement",
     "Demographics",
@@ -62,6 +63,9 @@ class Entity(BaseModel):
     #: code system and code: ICD-10-CM for conditions/symptoms, DrugBank for drugs, none otherwise
     code_system: str | None = None
     code: str | None = None
+    #: the vocabulary the mention was found with: core (the hand lexicon), abbreviations,
+    #: icd10cm, hpo; drugs for drug mentions; None when not said
+    vocabulary: str | None = None
     section: str | None = None
     context: ContextAssertion = Field(default_factory=ContextAssertion)
 
@@ -114,6 +118,13 @@ class Measurement(BaseModel):
     plausible: bool = True
     plausibility_note: str | None = None
     qualifiers: dict[str, Any] = Field(default_factory=dict)  # e.g. {"oxygen": "room air"}
+    #: when the value was taken, as the note says ("peaked at", "on admission", "at discharge")
+    time_point: Literal[
+        "admission", "peak", "nadir", "baseline", "discharge", "latest", "unknown"
+    ] = "unknown"
+    #: the most recent value of this measurement in the note (one per name): what a
+    #: calculator uses unless its definition asks for a peak, a nadir or a baseline
+    current: bool = False
 
 
 class Demographics(BaseModel):
@@ -176,6 +187,31 @@ class Summary(BaseModel):
     suggested_next_steps: list[str] = Field(default_factory=list)
 
 
+class Finding(BaseModel):
+    """A clinical cue found by a text rule (``text/rules/finding_rules.json``), with its context.
+
+    The calculators read criteria from these ("labile INR", "pleuritic chest pain", the ECG
+    sentence) instead of re-reading the note. ``groups`` holds a match rule's capture groups;
+    ``qualifiers`` holds what the rule file's hedge rules say about the mention: ``hedged``
+    (only feared, excluded or in a differential), ``negated_list`` (a later item of a list
+    headed by a negation), ``excluded_after`` (a phrase after it discards it, e.g. a drug-
+    induced blood-pressure rise), ``self_negated`` (the phrase holds its own negation)."""
+
+    rule: str
+    text: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    source: Literal["pattern", "entity"] = "pattern"
+    context: ContextAssertion = Field(default_factory=ContextAssertion)
+    groups: list[str | None] = Field(default_factory=list)
+    qualifiers: list[str] = Field(default_factory=list)
+    #: a value reader's result (``value.*`` rules): the value in its canonical unit and a
+    #: structured reading when it has several parts (an opioid dose, a steroid conversion)
+    value: float | str | bool | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+    note: str | None = None
+
+
 class TextExtraction(BaseModel):
     """What the text engine and the calculators produce, before the safety layers run."""
 
@@ -192,6 +228,10 @@ class TextExtraction(BaseModel):
     vitals: list[Measurement] = Field(default_factory=list)
     labs: list[Measurement] = Field(default_factory=list)
     demographics: Demographics = Field(default_factory=Demographics)
+    #: the note's sentences (the text engine's splitter), shared by every consumer
+    sentences: list[Span] = Field(default_factory=list)
+    #: clinical cues of the finding rules, each with its span and context (one reading)
+    findings: list[Finding] = Field(default_factory=list)
     summary: Summary = Field(default_factory=lambda: Summary(text=""))
     scores: list[Any] = Field(default_factory=list)  # list[medassist.risk.ScoreResult]
     notices: list[Notice] = Field(default_factory=list)

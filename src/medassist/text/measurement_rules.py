@@ -409,7 +409,8 @@ def lab_mg(hit: AliasHit, text: str, end: int) -> bool:
 
 
 def range_after(text: str, end: int) -> re.Match[str] | None:
-    return re.match(r"\s*(?:-|–|—|to)\s*(?=[<>]?\s*\d)", text[end : end + 8])
+    # "7.1 -> 8.4" is a trend (two values), not a range
+    return re.match(r"\s*(?:-(?!>)|–|—|to)\s*(?=[<>]?\s*\d)", text[end : end + 8])
 
 
 def specimen_of(text: str, hit: AliasHit) -> str | None:

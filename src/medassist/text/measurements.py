@@ -55,6 +55,7 @@ from medassist.text.measurement_rules import (
     specimen_of,
     unit_fits,
 )
+from medassist.text.measurement_time import annotate
 from medassist.text.quantity import (
     LIST_NUMBER_RE,
     NUMBER_RE,
@@ -80,6 +81,34 @@ def _window_end(text: str, start: int, limit: int) -> int:
     # a decimal point is not a sentence end: the regex needs a following space, so "1.2" is safe
     return end
 
+
+_MAX_CONTINUATIONS = 4
+#: between one value and the next of the same measurement: linking and time words only
+CONTINUATION_GAP_RE = re.compile(
+    r"(?:->|→|[\s,()\-:]|"
+    r"(?:on|at|by|after|within)\s+(?:hospital\s+|post-?operative\s+)?(?:day|HD|POD)\s*#?\s*\d{1,3}\b|"
+    r"(?:at|after|within)\s+\d{1,3}\s*(?:h|hrs?|hours?|min|minutes?|days?|weeks?)\b|"
+    r"\d{1,3}\s*(?:h|hrs?|hours?|days?|weeks?)\s+(?:later|after)\b|"
+    r"\b(?:and|then|was|were|is|now|to|down|up|later|subsequently|improv\w*|decreas\w*|"
+    r"declin\w*|fell|falling|dropp\w*|rose|rising|increas\w*|trend\w*|peak\w*|at|on|by|"
+    r"the|a|of|after|further|but|repeat\w*|rechecked|recheck|discharge|admission|baseline|"
+    r"today|currently|current|nadir|triage|presentation|arrival|ED|ER|transfer|surgery|"
+    r"reach\w*|normali[sz]\w*|back|came|went|return\w*|"
+    r"before|prior|time|day|of|its|lowest|highest|max|maximum|minimum|finally|eventually|"
+    r"following|hydration|transfusion|treatment|therapy|dialysis)\b)*",
+    re.IGNORECASE,
+)
+CONTINUATION_LINK_RE = re.compile(
+    r"\b(?:and|then|to|but|now)\b|->|→|,|"
+    r"\(\s*(?:at\s+)?(?:baseline|previous|prior|usual|admission|discharge|peak|nadir)\b",
+    re.IGNORECASE,
+)
+#: after a bare later value: the clause goes on with time or linking words, or ends
+CONTINUATION_AFTER_RE = re.compile(
+    r"\s*(?:$|[.,;)\n]|->|→|\b(?:at|on|in|by|after|before|and|then|today|now|upon|prior|"
+    r"with|following|during|when)\b)",
+    re.IGNORECASE,
+)
 
 #: before a weight read backwards ("gained 4 kg of weight"): a change, not the body weight
 _CHANGE_BEFORE = re.compile(
@@ -368,6 +397,21 @@ class _Extractor:
         self.claimed.add(num_start)
         return True
 
+    def _salt_before(self, hit: AliasHit) -> bool:
+        """'5% albumin', 'IV potassium': a drug named, not a lab. A percentage that is the value
+        of the previous measurement ("Hematocrit 32.1% Hemoglobin 13.0 g/dL") or that a table
+        sets apart with several spaces ("3%   Total bilirubin") is no drug strength."""
+        lo = max(0, hit.start - 20)
+        m = SALT_BEFORE.search(self.text, lo, hit.start)
+        if m is None:
+            return False
+        if self.text[m.start() : m.end()].lstrip()[:1] == "%" or "percent" in m.group(0).lower():
+            if re.match(r"%?[ \t]{2,}|%?\s*\n", self.text[m.start() : hit.start]):
+                return False
+            if any(s < m.start() + 1 and e >= m.start() for s, e in self.used_numbers):
+                return False
+        return True
+
     def single(self, index: int) -> None:
         hit = self.hits[index]
         text = self.text
@@ -394,7 +438,7 @@ class _Extractor:
                 set(hit.names) & DRUG_LIKE
                 and GIVEN_BEFORE.search(text[max(0, hit.start - 20) : hit.start])
             )
-            or SALT_BEFORE.search(text[max(0, hit.start - 20) : hit.start])
+            or self._salt_before(hit)
         ):
             return
         limit = self._limit(index)
@@ -446,6 +490,7 @@ class _Extractor:
                 cand.end = flag.end()
             if self._emit(cand) is not None:
                 self.claimed.add(vstart)
+                self._continuations(index, cand, unit)
             return
         # "from 1.2 to 3.4 mg/dL": both values, the unit shared
         first = self._candidate(hit, value, hit.start, vend, cmp_, unit, loose)
@@ -457,6 +502,45 @@ class _Extractor:
         if later is not None:
             later.qualifiers["trend"] = "to"
             self._emit(later)
+
+    def _continuations(self, index: int, first: Candidate, unit: object) -> None:
+        """Later values of the same measurement in the same clause: "Creatinine peaked at
+        2.1 mg/dL on day 3 and was 1.6 at discharge", "Hb 7.1 -> 8.4 after transfusion"."""
+        hit, text = self.hits[index], self.text
+        nxt = self.hits[index + 1].start if index + 1 < len(self.hits) else len(text)
+        end = first.end
+        for _ in range(_MAX_CONTINUATIONS):
+            limit = _window_end(text, end, min(nxt, end + 80, len(text)))
+            gap = CONTINUATION_GAP_RE.match(text, end, limit)
+            if gap is None or gap.end() >= limit or not CONTINUATION_LINK_RE.search(gap.group(0)):
+                return
+            got = self.reader.number(gap.end(), limit, hit.names[0])
+            if got is None:
+                return
+            value, vstart, vend, cmp_ = got
+            if vstart in self.claimed or post_number_reject(text, vend, hit.names[0]):
+                return
+            if range_after(text, vend) or is_dose_context(text, vend):
+                return
+            later_unit = read_unit(text, vend)
+            if later_unit is None:
+                if not CONTINUATION_AFTER_RE.match(text, vend):
+                    return  # "2 days", "3 units": something else was counted
+                later_unit = unit  # the unit written with the first value
+                vend2 = vend
+            else:
+                if not unit_fits(hit, later_unit.symbol):
+                    return
+                vend2 = later_unit.end
+            cand = self._candidate(hit, value, vstart, vend2, cmp_, later_unit, loose=False)
+            if cand is None:
+                return
+            cand.weak = True  # a bare number: kept only when plausible for the measurement
+            cand.qualifiers["continues"] = hit.text
+            if self._emit(cand) is None:
+                return
+            self.claimed.add(vstart)
+            end = vend2
 
     def run(self) -> list[Measurement]:
         self.lists()
@@ -474,7 +558,7 @@ def _extract_all(text: str) -> tuple[Measurement, ...]:
     special = extract_special_vitals(text, labelled)
     items = [*labelled, *special]
     items.sort(key=lambda m: (m.start, m.name))
-    return tuple(items)
+    return tuple(annotate(text, items))
 
 
 def lab_value_starts(text: str) -> frozenset[int]:

@@ -291,6 +291,10 @@ def build_measurement(cand: Candidate, text: str) -> Measurement | None:
     note: str | None = None
     if spec.range is not None and normalized is not None:
         lo, hi = spec.range
+        slip = _prefix_slip(spec, cand.value, unit, normalized, qualifiers)
+        if slip is not None:
+            normalized = slip
+            qualifiers["unit_corrected"] = f"{written} read as {spec.unit}"
         if not lo <= normalized <= hi:
             if cand.weak or (written or "").strip().lower() in {
                 "meq",
@@ -325,6 +329,36 @@ def build_measurement(cand: Candidate, text: str) -> Measurement | None:
         plausibility_note=note,
         qualifiers=qualifiers,
     )
+
+
+def _prefix_slip(
+    spec: MeasurementSpec,
+    value: float,
+    unit: str | None,
+    normalized: float,
+    qualifiers: dict[str, Any],
+) -> float | None:
+    """The value in the canonical unit when the written unit is off by a decimal prefix only
+    ("creatinine 1.05 g/dL", "WBC 5.8 x 10^6/µL", "cholesterol 202 gr/dL"): implausible as
+    written, plausible with the canonical prefix, the two units a power of 1000 apart. None
+    otherwise (a real unit such as µmol/L is never second-guessed: its factor is no power
+    of ten)."""
+    assert spec.range is not None
+    lo, hi = spec.range
+    if unit is None or spec.unit is None or qualifiers.get("unit_inferred"):
+        return None
+    if lo <= normalized <= hi or not lo <= value <= hi:
+        return None
+    try:
+        factor = convert(1.0, unit, spec.unit, analyte=_chem_name(spec, qualifiers))
+    except UnitConversionError:
+        return None
+    if factor <= 0:
+        return None
+    exponent = math.log10(factor)
+    if abs(exponent - round(exponent)) > 1e-6 or round(exponent) % 3 or not round(exponent):
+        return None
+    return value
 
 
 def _chem_name(spec: MeasurementSpec, qualifiers: dict[str, Any]) -> str:

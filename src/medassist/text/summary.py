@@ -128,6 +128,24 @@ def _join(items: Iterable[str]) -> str:
     return ", ".join(seen.values())
 
 
+#: at most this many items in one sentence of entity names; the rest are counted ("and 4 more")
+MAX_LISTED = 15
+
+
+def _join_capped(items: Iterable[str], limit: int = MAX_LISTED) -> str:
+    """Like :func:`_join`, listing at most ``limit`` items (by first mention) and counting the
+    rest, so that a long note with many vocabulary matches keeps a readable summary."""
+    seen: dict[str, str] = {}
+    for item in items:
+        key = item.strip().lower()
+        if key and key not in seen:
+            seen[key] = item.strip()
+    unique = list(seen.values())
+    if len(unique) <= limit:
+        return ", ".join(unique)
+    return f"{', '.join(unique[:limit])} and {len(unique) - limit} more"
+
+
 def _names(entities: Iterable[Entity]) -> list[str]:
     """Preferred names, one per code (the first mention of a code names it)."""
     codes: set[str] = set()
@@ -295,7 +313,7 @@ def build_summary(extraction: TextExtraction) -> Summary:
         ("Family history", family),
         ("Also documented", procedures),
     ):
-        joined = _join(items)
+        joined = _join_capped(items)
         if joined:
             sentences.append(f"{prefix}: {joined}.")
 

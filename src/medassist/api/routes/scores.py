@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from medassist.api.deps import SettingsDep, read_limited_body, respond
+from medassist.api.deps import OutputDep, SettingsDep, read_limited_body, respond
 from medassist.errors import InputError
 from medassist.schemas.scores import ScoreReport
 
@@ -26,14 +26,31 @@ async def list_calculators() -> list[dict[str, Any]]:
     "/{calculator_id}",
     response_model=ScoreReport,
     responses={200: {"content": {"application/fhir+json": {}}}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"text": {"type": "string"}, "inputs": {"type": "object"}},
+                    }
+                }
+            },
+        }
+    },
 )
-async def run_calculator(calculator_id: str, request: Request, settings: SettingsDep) -> Any:
+async def run_calculator(
+    calculator_id: str, request: Request, settings: SettingsDep, output: OutputDep
+) -> Any:
     """Body: JSON ``{"text": "<note>", "inputs": {...}}`` (either or both)."""
     from medassist.pipelines.score import run_score_pipeline
 
     body = await read_limited_body(request, settings.max_note_bytes + 64 * 1024)
     try:
-        data = json.loads(body or b"{}")
+        if not body:
+            raise ValueError("empty body")
+        data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise InputError('body is not valid JSON; send {"text": "...", "inputs": {...}}') from None
     if not isinstance(data, dict):
@@ -44,4 +61,4 @@ async def run_calculator(calculator_id: str, request: Request, settings: Setting
     if text is None and inputs is None:
         raise InputError('give "text" (a note), "inputs" (structured values), or both')
     report = await run_in_threadpool(run_score_pipeline, calculator_id, text, inputs)
-    return await respond(request, report)
+    return await respond(request, report, output)

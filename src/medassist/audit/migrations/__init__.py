@@ -1,0 +1,1 @@
+"""Alembic migrations of the audit store: append-only, one named revision per change."""
