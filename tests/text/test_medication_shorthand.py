@@ -149,3 +149,50 @@ def test_shorthand_table_loads_and_is_strict(tmp_path: Path) -> None:
     header.write_text("kind\ttoken\tvalue\tposition\textra\n", encoding="utf-8")
     with pytest.raises(ConfigurationError):
         load_shorthand(header)
+
+
+@pytest.mark.parametrize(
+    ("text", "route"),
+    [
+        ("enoxaparin 40 mg s/c od", "SC"),
+        ("Clexane 40mg subcut daily", "SC"),
+        ("ceftriaxone 2 g i/v stat", "IV"),
+        ("intravenous (IV) ceftriaxone 1 g daily", "IV"),
+        ("adrenaline 0.5 mg i/m", "IM"),
+        ("salbutamol 5 mg nebulised qds", "inhaled"),
+        ("nebulised salbutamol 2.5 mg", "inhaled"),
+        ("intrathecal methotrexate 12 mg", "intrathecal"),
+        ("methotrexate 12 mg intrathecally", "intrathecal"),
+        ("bevacizumab 1.25 mg intravitreal", "intravitreal"),
+    ],
+)
+def test_routes(text: str, route: str) -> None:
+    assert first(text).route == route
+
+
+def test_routes_file_is_strict(tmp_path: Path) -> None:
+    import json
+
+    from medassist.text.medications.shorthand import load_routes
+
+    assert {r.route for r in load_routes()} >= {"PO", "IV", "IM", "SC", "SL", "PR", "inhaled"}
+    good = {
+        "source": "test",
+        "licence": "Apache-2.0",
+        "description": "test",
+        "routes": [{"route": "PO", "after": r"\bpo\b", "before": ["po"]}],
+    }
+    bad_docs = [
+        {**good, "extra": 1},
+        {**good, "routes": [{"route": "PO", "after": r"\bpo\b", "before": ["po"], "x": 1}]},
+        {**good, "routes": [{"route": "PO", "after": "(", "before": ["po"]}]},
+        {**good, "routes": [{"route": "PO", "after": "po", "before": []}] * 2},
+        {**good, "routes": []},
+    ]
+    path = tmp_path / "routes.json"
+    path.write_text(json.dumps(good), encoding="utf-8")
+    assert load_routes(path)[0].route == "PO"
+    for doc in bad_docs:
+        path.write_text(json.dumps(doc), encoding="utf-8")
+        with pytest.raises(ConfigurationError):
+            load_routes(path)

@@ -20,6 +20,7 @@ from medassist.text.medications.prose import (
     forward_dose,
     linked_to_next,
     preposed_dose,
+    respective_doses,
 )
 from medassist.text.medications.scopes import status_overrides
 from medassist.text.medications.sig import Sig, item_end, parse_sig
@@ -75,6 +76,7 @@ def extract_medications(
     out: list[Medication] = []
     taken: set[int] = set()  # start offsets of the doses already given to a mention
     overrides = status_overrides(text, unique)
+    respectively = respective_doses(text, [(e.start, e.end) for e in unique])
     for index, entity in enumerate(unique):
         next_start = unique[index + 1].start if index + 1 < len(unique) else len(text)
         prev_end = unique[index - 1].end if index > 0 else 0
@@ -115,6 +117,7 @@ def extract_medications(
             dose_lo=entity.start - len(dose_back),
             hi=sentence[1] if sentence else _line_end(text, entity.end, 200),
             reach=reach,
+            respective=respectively.get(index),
             taken=taken,
         )
         status_post, strong = _status_after(after, next_is_drug)
@@ -193,6 +196,8 @@ def _reach(text: str, unique: list[Entity], index: int) -> tuple[int | None, int
 def _use(sig: Sig, dose: DoseSpan, source: str) -> None:
     sig.dose, sig.dose_max, sig.unit = dose.dose, dose.dose_max, dose.unit
     sig.source, sig.span = source, (dose.start, dose.end)
+    if sig.frequency is None and dose.unit and ("/hr" in dose.unit or "/min" in dose.unit):
+        sig.frequency = "continuous"  # a rate: "norepinephrine at 0.05 mcg/kg/min"
 
 
 def _attach_prose_dose(
@@ -204,6 +209,7 @@ def _attach_prose_dose(
     hi: int,
     reach: tuple[int | None, int],
     taken: set[int],
+    respective: DoseSpan | None = None,
 ) -> None:
     """Give the mention a dose written in prose when the sig parser found none next to it (or
     only a concentration, or one reached loosely); record the dose as taken (absolute span)."""
@@ -214,6 +220,10 @@ def _attach_prose_dose(
             sig.dose = sig.dose_max = sig.unit = sig.source = sig.span = None
     bound, not_before = reach
     next_start = bound if not_before == entity.end else None
+    if respective is not None and sig.source not in ("head", "combo"):
+        _use(sig, respective, "respectively")
+        taken.add(respective.start)
+        return
     weak = sig.dose is None or sig.source in ("loose", "before", "count") or sig.unit == "%"
     if weak and sig.source != "combo":
         pre = preposed_dose(text, dose_lo, entity.start, taken)

@@ -70,12 +70,14 @@ _LABEL = re.compile(
 _ITEM_LINE = re.compile(r"^[ \t]*(?:[-*•]|\d{1,2}[.)]|[A-Za-z][\w-]*)")
 _HEADING_LINE = re.compile(r"^[ \t]*[A-Za-z][^:\n]{0,40}:", re.MULTILINE)
 
+#: an exception word (searched first, in lower-cased text: cheap), then its cue before it
+_EXCEPT_WORD = re.compile(
+    r"\b(?:except(?:\s+for)?|other\s+than|apart\s+from|excluding|exclusive\s+of|"
+    r"with\s+the\s+exception\s+of|but\s+not|besides|save\s+for|aside\s+from)\b"
+)
 _EXCEPT_CUE = re.compile(
     r"\b(?P<cue>continu\w*|resum\w*|restart\w*|stop\w*|discontinu\w*|hold\w*|held|d/c\w*|"
-    r"cease\w*|withh\w*)\b"
-    r"(?P<gap>(?:\s+[\w/-]+){0,6}?)\s*,?\s+"
-    r"(?P<exc>except(?:\s+for)?|other\s+than|apart\s+from|excluding|exclusive\s+of|"
-    r"with\s+the\s+exception\s+of|but\s+not|besides|save\s+for|aside\s+from)\b",
+    r"cease\w*|withh\w*)\b(?:\s+[\w/-]+){0,6}?\s*,?\s*$",
     re.IGNORECASE,
 )
 _CLAUSE_STOP = re.compile(r"[.;\n]|\bbut\b(?!\s+not)|\bwhich\b", re.IGNORECASE)
@@ -133,11 +135,14 @@ def _label_scopes(text: str) -> list[tuple[int, int, str]]:
 
 def _exception_scopes(text: str) -> list[tuple[int, int, str]]:
     out: list[tuple[int, int, str]] = []
-    for match in _EXCEPT_CUE.finditer(text):
-        start = match.end()
+    for word in _EXCEPT_WORD.finditer(text.lower()):
+        cue = _EXCEPT_CUE.search(text, max(0, word.start() - 80), word.start())
+        if cue is None:
+            continue
+        start = word.end()
         stop = _CLAUSE_STOP.search(text, start, min(len(text), start + 200))
         end = stop.start() if stop else min(len(text), start + 200)
-        out.append((start, end, _invert(match.group("cue"))))
+        out.append((start, end, _invert(cue.group("cue"))))
     return out
 
 

@@ -1,4 +1,5 @@
-"""Prescription shorthand from ``data/sig_shorthand.tsv``, with a strict loader.
+"""Sig vocabulary from data files, with strict loaders: prescription shorthand
+(``data/sig_shorthand.tsv``) and routes of administration (``data/sig_routes.json``).
 
 Frequency abbreviations ("bd", "tds", "qds", "mane", "nocte", "stat") and duration shorthand
 ("3/7", "6/52", "3/12") are vocabulary: they live in the data file (source noted there) and are
@@ -8,6 +9,7 @@ kind, value or position, a duplicate token) raises :class:`ConfigurationError` a
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -148,3 +150,50 @@ def duration_pattern() -> tuple[str, dict[str, str]]:
             r"(?:for|x|×)\s*(?P<pn>\d{1,2})\s*/\s*(?P<pd>" + "|".join(prefixed) + r")(?![\d/])"
         )
     return "|".join(parts), units
+
+
+_ROUTES_FILE = Path(__file__).resolve().parents[1] / "data" / "sig_routes.json"
+_ROUTE_DOC_KEYS = {"source", "licence", "description", "routes"}
+_ROUTE_KEYS = {"route", "after", "before"}
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    route: str  # normalised name ("IV", "PO", "inhaled" ...)
+    after: str  # regex for the route anywhere in the sig after the name
+    before: tuple[str, ...]  # plain forms that may stand right before the name
+
+
+def load_routes(path: Path | None = None) -> tuple[Route, ...]:
+    """Read and validate the routes file: unknown or missing keys, a duplicate route, a
+    pattern that does not compile raise :class:`ConfigurationError`."""
+    source = path or _ROUTES_FILE
+    try:
+        doc = json.loads(source.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError(f"{source.name}: unreadable ({type(exc).__name__})") from exc
+    if not isinstance(doc, dict) or set(doc) != _ROUTE_DOC_KEYS:
+        raise ConfigurationError(f"{source.name}: top-level keys must be {sorted(_ROUTE_DOC_KEYS)}")
+    out: list[Route] = []
+    seen: set[str] = set()
+    for i, item in enumerate(doc["routes"]):
+        if not isinstance(item, dict) or set(item) != _ROUTE_KEYS:
+            raise ConfigurationError(
+                f"{source.name}: route {i}: keys must be {sorted(_ROUTE_KEYS)}"
+            )
+        name, after, before = item["route"], item["after"], item["before"]
+        if not isinstance(name, str) or not name or name in seen:
+            raise ConfigurationError(f"{source.name}: route {i}: missing or duplicate name")
+        if not isinstance(before, list) or not all(isinstance(b, str) and b for b in before):
+            raise ConfigurationError(f"{source.name}: route {name}: 'before' must list forms")
+        try:
+            re.compile(after, re.IGNORECASE)
+        except (re.error, TypeError) as exc:
+            raise ConfigurationError(f"{source.name}: route {name}: bad pattern") from exc
+        if "(?P<" in after:
+            raise ConfigurationError(f"{source.name}: route {name}: no named groups")
+        seen.add(name)
+        out.append(Route(name, after, tuple(b.lower() for b in before)))
+    if not out:
+        raise ConfigurationError(f"{source.name}: no routes")
+    return tuple(out)

@@ -5,61 +5,27 @@ from __future__ import annotations
 import re
 
 from medassist.text.medications.dose import _WS, _WS_LOWER
-from medassist.text.medications.shorthand import duration_pattern, frequency_patterns
+from medassist.text.medications.shorthand import (
+    duration_pattern,
+    frequency_patterns,
+    load_routes,
+)
 
 # --- route, frequency, prn, duration -----------------------------------------------------------
 
-_ROUTES: list[tuple[str, str]] = [
-    ("PO", r"\b(?:p\.\s?o\.?|po|per\s+os|by\s+mouth|orally|oral)(?![a-z])"),
-    ("IV", r"\b(?:i\.v\.?|iv|ivpb|ivp|iv\s+push|intravenous(?:ly)?)(?![a-z])"),
-    ("IM", r"\b(?:i\.m\.?|im|intramuscular(?:ly)?)(?![a-z])"),
-    (
-        "SC",
-        r"\b(?:s\.c\.?|sc|s\.q\.?|sq|sub\s*-?\s*q|subq|subcut(?:aneous(?:ly)?)?|subcu)(?![a-z])",
-    ),
-    ("SL", r"\b(?:s\.l\.?|sl|sublingual(?:ly)?)(?![a-z])"),
-    ("PR", r"(?:(?-i:PR)\b|p\.r\.(?!\s*n)|per\s+rectum\b|rectal(?:ly)?\b|suppository\b)"),
-    (
-        "inhaled",
-        r"\b(?:inhaled|inhalation|inh|via\s+neb(?:ulizer)?|nebs?|nebulized|nebulizer|mdi|"
-        r"inhaler|hfa)(?![a-z])",
-    ),
-    ("NG", r"\b(?:(?:via|per)\s+(?:ngt?|og)|ng\s+tube|ngt)(?![a-z])"),
-    ("per tube", r"\b(?:via|per)\s+(?:peg|g[- ]?tube|j[- ]?tube|feeding\s+tube|tube)(?![a-z])"),
-    ("transdermal", r"\b(?:transdermal(?:ly)?|patch(?:es)?|td)(?![a-z])"),
-    ("topical", r"\b(?:topical(?:ly)?|cream|ointment|lotion|gel)(?![a-z])"),
-    ("ophthalmic", r"\b(?:ophthalmic|eye\s*drops?|(?:in|to)\s+(?:each|both)\s+eyes?)(?![a-z])"),
-    ("nasal", r"\b(?:intranasal(?:ly)?|nasal(?:ly)?|each\s+nostril|per\s+nostril)(?![a-z])"),
-]
+_ROUTES: list[tuple[str, str]] = [(r.route, r.after) for r in load_routes()]
 _ROUTE_RE = re.compile(
     _WS + "(?:" + "|".join(f"(?P<r{i}>{p})" for i, (_, p) in enumerate(_ROUTES)) + ")",
     re.IGNORECASE,
 )
 _ROUTE_NAME = {f"r{i}": name for i, (name, _) in enumerate(_ROUTES)}
+_ROUTE_BEFORE_NORMAL = {form: r.route for r in load_routes() for form in r.before}
 _ROUTE_BEFORE = re.compile(
-    r"(?:^|[\s(])(?P<r>iv|i\.v\.|po|p\.o\.|sl|im|sc|sq|subq|subcu|subcutaneous|intravenous|"
-    r"inhaled|nebulized|topical|oral|transdermal)\)?\s+$",  # "intravenous (IV) ceftriaxone"
+    r"(?:^|[\s(])(?P<r>"
+    + "|".join(re.escape(f) for f in sorted(_ROUTE_BEFORE_NORMAL, key=len, reverse=True))
+    + r")\)?\s+$",  # "intravenous (IV) ceftriaxone"
     re.IGNORECASE,
 )
-_ROUTE_BEFORE_NORMAL = {
-    "iv": "IV",
-    "i.v.": "IV",
-    "intravenous": "IV",
-    "po": "PO",
-    "p.o.": "PO",
-    "oral": "PO",
-    "sl": "SL",
-    "im": "IM",
-    "sc": "SC",
-    "sq": "SC",
-    "subq": "SC",
-    "subcu": "SC",
-    "subcutaneous": "SC",
-    "inhaled": "inhaled",
-    "nebulized": "inhaled",
-    "topical": "topical",
-    "transdermal": "transdermal",
-}
 
 _WN = r"(?:\d+|one|two|three|four|five|six|seven|eight|ten|twelve|twenty-four)"
 _H = r"\.?\s*h(?:ours?|rs?|r)?\b\.?"
