@@ -4,6 +4,19 @@
     python benchmarks/medcalc.py --calculator curb65   # one calculator (id or MedCalc name)
     python benchmarks/medcalc.py --inputs-from-entities  # feed the gold "Relevant Entities"
     python benchmarks/medcalc.py --misses              # list each miss with the extracted inputs
+    python benchmarks/medcalc.py --split tune          # the half rules may be tuned on
+
+Held-out split: the dev file is cut in two halves by a fixed hash of the note id (SHA-256 of
+``medassist/medcalc-split/v1:<note id>``, first byte even = tune, odd = report; a template
+note's id is only unique within its calculator, so it is keyed ``<calculator id>/<note id>``).
+Misses may be read and fixed on the tune half only; the default ``--split report`` is the
+half nobody tunes on. (An unsalted SHA-256 of the note id is not used: the shared dev file
+itself was cut from MedCalc-Bench that way, so every row would fall in one half.)
+
+Labels: ``raw`` is MedCalc-Bench v1.0's label. ``verified`` is the label of the later
+MedCalc-Bench-Verified release, given for the rows where that release kept the same note
+(../shared/data/medcalc/medcalc_dev_verified.csv, column ``label_source`` == verified);
+accuracy on Verified labels is computed over those rows only.
 
 Scoring follows MedCalc-Bench: a numeric answer must fall within [Lower Limit, Upper Limit];
 integer scores must match exactly; dates must match. When a point score cannot be computed
@@ -24,6 +37,7 @@ import argparse
 import ast
 import csv
 import datetime as dt
+import hashlib
 import json
 import re
 import sys
@@ -35,7 +49,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / ".." / "shared" / "data" / "medcalc" / "medcalc_dev.csv"
+VERIFIED = ROOT / ".." / "shared" / "data" / "medcalc" / "medcalc_dev_verified.csv"
 DISPUTES = Path(__file__).resolve().parent / "medcalc_label_disputes.md"
+SPLIT_SALT = "medassist/medcalc-split/v1:"
 
 #: MedCalc-Bench calculator name -> medassist calculator id
 NAME_TO_ID: dict[str, str] = {
@@ -635,6 +651,29 @@ def load_disputes() -> set[str]:
     return rows
 
 
+def split_key(row: dict[str, str]) -> str:
+    """The key a row is split by: its note id (template note ids are per calculator)."""
+    if row.get("Note Type", "Extracted") == "Extracted":
+        return row["Note ID"]
+    return f"{row['Calculator ID']}/{row['Note ID']}"
+
+
+def split_of(row: dict[str, str]) -> str:
+    """'tune' or 'report': a fixed hash of the note id (see the module docstring)."""
+    digest = hashlib.sha256((SPLIT_SALT + split_key(row)).encode("utf-8")).digest()
+    return "tune" if digest[0] % 2 == 0 else "report"
+
+
+def load_verified(path: Path = VERIFIED) -> dict[str, dict[str, str]]:
+    """Row number -> the Verified release's label columns, for rows that carry one."""
+    if not path.exists():
+        return {}
+    with path.open(encoding="utf-8") as fh:
+        return {
+            r["Row Number"]: r for r in csv.DictReader(fh) if r.get("label_source") == "verified"
+        }
+
+
 def _inputs_summary(result: Any) -> str:
     parts = []
     for c in result.components:
@@ -667,8 +706,13 @@ def run(args: argparse.Namespace) -> int:
             for r in rows
             if NAME_TO_ID.get(r["Calculator Name"]) in wanted or r["Calculator Name"] in wanted
         ]
+    if args.split != "all":
+        rows = [r for r in rows if split_of(r) == args.split]
     if args.limit:
         rows = rows[: args.limit]
+    verified = load_verified(Path(args.verified))
+    # calculator -> [correct on Verified labels, rows with a Verified label]
+    per_verified: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     disputes = load_disputes()
     soft = soft_disputes()
     soft_n = soft_hits = 0
@@ -693,6 +737,10 @@ def run(args: argparse.Namespace) -> int:
         except MedassistError as exc:
             value, detail = None, f"error: {exc.message}"
         ok = is_correct(row, value)
+        vrow = verified.get(row["Row Number"])
+        if vrow is not None:
+            per_verified[cid][0] += is_correct(vrow, value)
+            per_verified[cid][1] += 1
         disputed = row["Row Number"] in disputes
         stats = per[cid]
         stats[0] += ok
@@ -724,16 +772,22 @@ def run(args: argparse.Namespace) -> int:
     correct_nd = sum(s[2] for s in per.values())
     correct_def = sum(s[4] for s in per.values())
     mode = "gold entities as inputs" if args.inputs_from_entities else "note only"
+    v_correct = sum(v[0] for v in per_verified.values())
+    v_total = sum(v[1] for v in per_verified.values())
     if args.json:
         print(
             json.dumps(
                 {
                     "mode": mode,
+                    "split": args.split,
                     "rows": total,
                     "correct": correct,
                     "accuracy": correct / total if total else None,
                     "accuracy_without_disputed": correct_nd / total_nd if total_nd else None,
                     "accuracy_by_definition": correct_def / total if total else None,
+                    "verified_rows": v_total,
+                    "verified_correct": v_correct,
+                    "accuracy_verified": v_correct / v_total if v_total else None,
                     "per_calculator": {
                         k: {
                             "correct": v[0],
@@ -741,6 +795,8 @@ def run(args: argparse.Namespace) -> int:
                             "correct_undisputed": v[2],
                             "total_undisputed": v[3],
                             "correct_by_definition": v[4],
+                            "correct_verified": per_verified[k][0],
+                            "total_verified": per_verified[k][1],
                         }
                         for k, v in sorted(per.items())
                     },
@@ -749,17 +805,23 @@ def run(args: argparse.Namespace) -> int:
             )
         )
         return 0
-    print(f"MedCalc-Bench dev ({mode}): {len(rows)} rows in {elapsed:.1f}s")
+    print(f"MedCalc-Bench dev ({mode}), split {args.split}: {len(rows)} rows in {elapsed:.1f}s")
     print(
-        f"{'calculator':32} {'acc':>6} {'n':>4}   {'acc*':>6} {'n*':>4}   {'acc+':>6}"
-        "   (* without disputed labels; + disputed rows judged by the published definition)"
+        f"{'calculator':32} {'raw':>6} {'n':>4}   {'ver':>6} {'nv':>4}   {'acc*':>6} {'n*':>4}"
+        f"   {'acc+':>6}   (raw: v1.0 labels; ver: Verified labels where they exist;"
+        " * without disputed labels; + disputed rows judged by the published definition)"
     )
     for cid, (c, n, cnd, nnd, cdef) in sorted(per.items()):
         acc_nd = f"{cnd / nnd:6.1%}" if nnd else "     -"
-        print(f"{cid:32} {c / n:6.1%} {n:4d}   {acc_nd} {nnd:4d}   {cdef / n:6.1%}")
-    if total:
+        vc, vn = per_verified[cid]
+        acc_v = f"{vc / vn:6.1%}" if vn else "     -"
         print(
-            f"{'OVERALL':32} {correct / total:6.1%} {total:4d}   "
+            f"{cid:32} {c / n:6.1%} {n:4d}   {acc_v} {vn:4d}   {acc_nd} {nnd:4d}   {cdef / n:6.1%}"
+        )
+    if total:
+        acc_v = f"{v_correct / v_total:6.1%}" if v_total else "     -"
+        print(
+            f"{'OVERALL':32} {correct / total:6.1%} {total:4d}   {acc_v} {v_total:4d}   "
             f"{(correct_nd / total_nd if total_nd else 0):6.1%} {total_nd:4d}   {correct_def / total:6.1%}"
         )
         print(
@@ -790,6 +852,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument(
         "--misses", action="store_true", help="list every miss with the extracted inputs"
+    )
+    p.add_argument(
+        "--split",
+        choices=("tune", "report", "all"),
+        default="report",
+        help="which half of the dev file (fixed hash of the note id; default: report)",
+    )
+    p.add_argument(
+        "--verified",
+        default=str(VERIFIED),
+        help="MedCalc-Bench-Verified labels for the dev rows (default: shared file)",
     )
     p.add_argument("--limit", type=int, default=0, help="first N rows only")
     p.add_argument("--json", action="store_true", help="machine-readable summary")

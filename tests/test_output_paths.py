@@ -86,3 +86,22 @@ def test_scores_inside_a_text_report_pass_the_score_layers():
 def test_a_calculator_bug_does_not_sink_the_report():
     report = medassist.analyze_text("Pain: oxycodone 10 mg every 0 hours, then q0h.")
     _assert_safe(report)
+
+
+def test_python_analyze_path_without_a_model():
+    report = medassist.analyze(NOTE, get_testdata_file("CT_small.dcm"))
+    _assert_safe(report)
+    _assert_safe(report.text)
+    _assert_safe(report.image)
+    assert report.model.state == "not_configured"
+    assert report.notices[0].severity == "urgent"  # the text report's red flags stay on top
+
+
+@pytest.mark.parametrize("layers", [[], list(SAFETY_LAYERS[:-1])], ids=["none", "four"])
+def test_analysis_report_refuses_incomplete_safety(layers):
+    from medassist.schemas.analysis import AnalysisReport, ModelStatus
+
+    with pytest.raises(pydantic.ValidationError, match="safety layer"):
+        AnalysisReport(
+            model=ModelStatus(state="not_configured"), safety=SafetySection(layers_run=layers)
+        )

@@ -4,20 +4,28 @@ Public API::
 
     medassist.analyze_text(text) -> TextAnalysis
     medassist.analyze_image(path_or_bytes) -> ImageAnalysis
+    medassist.analyze(text=None, image=None, *, llm=None) -> AnalysisReport
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from medassist._version import __version__
 from medassist.errors import MedassistError
 from medassist.schemas.text import TextAnalysis
 
-__version__ = "0.1.0"
-
-__all__ = ["__version__", "analyze_text", "analyze_image", "MedassistError", "TextAnalysis"]
+__all__ = [
+    "__version__",
+    "analyze",
+    "analyze_text",
+    "analyze_image",
+    "MedassistError",
+    "TextAnalysis",
+]
 
 if TYPE_CHECKING:  # pragma: no cover
+    from medassist.schemas.analysis import AnalysisReport
     from medassist.schemas.imaging import ImageAnalysis
 
 
@@ -33,3 +41,16 @@ def analyze_image(path_or_bytes: Any, **options: Any) -> ImageAnalysis:
     from medassist.pipelines.image import run_image_pipeline
 
     return run_image_pipeline(path_or_bytes, **options)
+
+
+def analyze(
+    text: str | bytes | None = None, image: Any = None, *, llm: Any = None
+) -> AnalysisReport:
+    """Note and/or image, with the configured model or ``llm`` (a backend name or instance).
+
+    Without a model (``MEDASSIST_LLM_BACKEND=none``, the default) the report holds the
+    deterministic text and image reports and says what a model would add.
+    """
+    from medassist.pipelines.analyze import run_analysis
+
+    return run_analysis(text, image, llm=llm)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from rule_facts import facts_with_rules
 from score_ids import SCORE_IDS
 
 from medassist.errors import CalculatorInputError, UnitConversionError, UnknownCalculatorError
 from medassist.risk import calculate, list_calculators, score_analysis
-from medassist.risk.facts import NoteFacts
 from medassist.text import extract
 
 MY_SCORES = list(SCORE_IDS)
@@ -147,9 +147,7 @@ def test_contradictory_ages_are_flagged() -> None:
 
 def test_score_analysis_reports_news2_and_qsofa_when_vitals_present() -> None:
     text = "Temp 38.9 C, HR 118, BP 92/58 mmHg, RR 26, SpO2 91% on room air. Confused."
-    results = score_analysis(
-        text, extract(text)
-    )  # the one reading: calculators read the extraction
+    results = score_analysis(text, extract(text))
     ids = [r.calculator_id for r in results]
     assert ids[:2] == ["news2", "qsofa"]
     news = results[0]
@@ -159,18 +157,19 @@ def test_score_analysis_reports_news2_and_qsofa_when_vitals_present() -> None:
 
 def test_score_analysis_partial_news2_has_range() -> None:
     text = "HR 80, BP 130/80 mmHg."
-    results = score_analysis(
-        text, extract(text)
-    )  # the one reading: calculators read the extraction
+    results = score_analysis(text, extract(text))
     news = next(r for r in results if r.calculator_id == "news2")
     assert news.value is None and news.possible_range is not None
     assert "respiratory_rate" in news.missing
 
 
 def test_note_facts_condition_states() -> None:
-    facts = NoteFacts("History of hypertension. Denies chest pain. Father had diabetes.")
+    facts = facts_with_rules(
+        "History of hypertension. Denies chest pain. Father had diabetes.",
+        {"t.chest_pain": ("chest pain",), "t.asthma": ("asthma",)},
+    )
     assert facts.condition("hypertension").value is True
-    neg = facts.condition("chest pain")
+    neg = facts.condition("t.chest_pain")
     assert neg is not None and neg.value is False
     assert facts.condition("diabetes") is None or facts.condition("diabetes").value is not True
-    assert facts.condition("asthma") is None
+    assert facts.condition("t.asthma") is None

@@ -7,8 +7,8 @@ import pytest
 
 from medassist.risk.api import calculate
 from medassist.risk.formulas_common import question_inputs
-from medassist.risk.formulas_extract import body_height, body_weight, lab_value, word_age
 from medassist.risk.formulas_fluids_drugs import find_opioid_doses, find_steroid
+from medassist.text.case_values import body_height, body_weight, lab_value, word_age
 
 
 def _evidence_matches(result, text: str) -> None:
@@ -205,11 +205,11 @@ def test_relevance_in_reports() -> None:
     from medassist.risk.base import get_calculator
     from medassist.risk.facts import NoteFacts
 
-    acidosis = NoteFacts(
+    acidosis = NoteFacts.from_text(
         "Labs: sodium 140 mmol/L, chloride 100 mmol/L, bicarbonate 10 mmol/L, albumin 2.0 g/dL, "
         "glucose 450 mg/dL."
     )
-    normal = NoteFacts(
+    normal = NoteFacts.from_text(
         "Labs: sodium 140 mmol/L, chloride 104 mmol/L, bicarbonate 25 mmol/L, albumin 4.2 g/dL, "
         "glucose 95 mg/dL."
     )
@@ -224,14 +224,16 @@ def test_relevance_in_reports() -> None:
         assert not get_calculator(cid).relevant(normal), cid
     assert get_calculator("anion_gap").relevant(normal)
     assert not get_calculator("qtc_hodges").relevant(normal)
-    child = NoteFacts("A 6-year-old boy weighing 20 kg.")
+    child = NoteFacts.from_text("A 6-year-old boy weighing 20 kg.")
     assert get_calculator("maintenance_fluids").relevant(child)
-    assert not get_calculator("maintenance_fluids").relevant(NoteFacts("A 40-year-old man, 80 kg."))
+    assert not get_calculator("maintenance_fluids").relevant(
+        NoteFacts.from_text("A 40-year-old man, 80 kg.")
+    )
     assert get_calculator("adjusted_body_weight").relevant(
-        NoteFacts("She is 160 cm tall and weighs 100 kg.")
+        NoteFacts.from_text("She is 160 cm tall and weighs 100 kg.")
     )
     assert not get_calculator("adjusted_body_weight").relevant(
-        NoteFacts("She is 160 cm tall and weighs 55 kg.")
+        NoteFacts.from_text("She is 160 cm tall and weighs 55 kg.")
     )
 
 

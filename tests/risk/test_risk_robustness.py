@@ -11,10 +11,11 @@ import time
 from typing import Any
 
 import pytest
+from rule_facts import facts_with_rules
 
 from medassist.risk.api import calculate, score_analysis
-from medassist.risk.facts import NoteFacts, finditer_literal, may_match, required_literals
 from medassist.schemas.text import TextExtraction
+from medassist.text.findings import finditer_literal, may_match, required_literals
 
 TIMEOUT_S = 60.0
 
@@ -109,10 +110,10 @@ def test_required_literals(pattern: str, expected: tuple[str | None, ...]) -> No
 
 def test_may_match_is_a_safe_precheck() -> None:
     text = "History of Diabetes Mellitus; no HTN."
-    assert may_match("diabetes(?: mellitus)?", text)
-    assert may_match(r"\bhtn\b", text)
-    assert not may_match("hypertension", text)
-    assert may_match(r"\[?Na", text)  # unknown literal: a scan is still needed
+    assert may_match("diabetes(?: mellitus)?", text.lower())
+    assert may_match(r"\bhtn\b", text.lower())
+    assert not may_match("hypertension", text.lower())
+    assert may_match(r"\[?Na", text.lower())  # unknown literal: a scan is still needed
 
 
 def test_finditer_literal_equals_finditer() -> None:
@@ -121,14 +122,14 @@ def test_finditer_literal_equals_finditer() -> None:
     text = "Pulse 88, HR 90 bpm; heart rate 70. pulse rate of 65 and HR: 101"
     source = r"heart rate|pulse rate|pulse|\bHR\b"
     compiled = re.compile(rf"(?:{source})\D{{0,6}}(\d+)", re.I)
-    got = [m.span() for m in finditer_literal(compiled, source, text)]
+    got = [m.span() for m in finditer_literal(compiled, source, text, text.lower())]
     assert got == [m.span() for m in compiled.finditer(text)]
     assert len(got) == 5
 
 
 def test_condition_still_reads_context_on_long_note() -> None:
     note = "no " * 10_000 + "chest pain. She has diabetes."
-    facts = NoteFacts(note)
+    facts = facts_with_rules(note, {"t.chest_pain": ("chest pain",)})
     assert facts.condition("diabetes").value is True
-    chest = facts.condition("chest pain")
+    chest = facts.condition("t.chest_pain")
     assert chest is not None and chest.value is False

@@ -10,10 +10,9 @@ from medassist.risk.score_cues import (
     HEART_HISTORY_LEVELS,
     heart_history,
     hypertension_history,
-    is_hedged,
     unhedged_condition,
 )
-from medassist.risk.scoring import _cues
+from medassist.text.findings import is_hedged
 
 
 def _comp(result, name):  # type: ignore[no-untyped-def]
@@ -23,7 +22,7 @@ def _comp(result, name):  # type: ignore[no-untyped-def]
 # ------------------------------------------------------------------ hedged mentions
 def test_feared_mention_is_not_affirmed() -> None:
     text = "Liver function tests were normal, alleviating any fear of liver disease."
-    f = unhedged_condition(NoteFacts(text), *_cues()["liver_disease"])
+    f = unhedged_condition(NoteFacts.from_text(text), "liver_disease")
     assert f is not None and f.value is False
     assert f.evidence.text == "liver disease"
 
@@ -33,8 +32,8 @@ def test_hedged_mention_skipped_but_later_affirmed_one_kept_with_its_span() -> N
         "The initial differential also included lymphoma and sarcoidosis. "
         "A cystic neoplasm was considered unlikely. Biopsy later confirmed breast cancer."
     )
-    facts = NoteFacts(text)
-    f = unhedged_condition(facts, *_cues()["cancer"])
+    facts = NoteFacts.from_text(text)
+    f = unhedged_condition(facts, "cancer")
     assert f is not None and f.value is True
     assert text[f.evidence.start : f.evidence.end] == f.evidence.text
     assert f.evidence.start > text.index("Biopsy")
@@ -42,13 +41,13 @@ def test_hedged_mention_skipped_but_later_affirmed_one_kept_with_its_span() -> N
 
 def test_only_hedged_mentions_read_as_negated() -> None:
     text = "The initial differential also included lymphoma. A neoplasm was considered unlikely."
-    f = unhedged_condition(NoteFacts(text), *_cues()["cancer"])
+    f = unhedged_condition(NoteFacts.from_text(text), "cancer")
     assert f is not None and f.value is False
 
 
 def test_plain_mention_is_affirmed_and_cached() -> None:
-    facts = NoteFacts("History of metastatic lung cancer on chemotherapy.")
-    names = tuple(_cues()["cancer"])
+    facts = NoteFacts.from_text("History of metastatic lung cancer on chemotherapy.")
+    names = ("cancer",)
     first = unhedged_condition(facts, *names)
     assert first is not None and first.value is True
     assert unhedged_condition(facts, *names) is first  # memoised on the NoteFacts
@@ -62,30 +61,31 @@ def test_is_hedged_looks_only_at_the_same_sentence() -> None:
 
 
 def test_transient_hypertension_is_not_a_diagnosis() -> None:
-    names = tuple(_cues()["hypertension"])
-    reactive = NoteFacts(
+    reactive = NoteFacts.from_text(
         "Hypertension and tachycardia resulting from epinephrine administration were treated."
     )
-    f = hypertension_history(reactive, names)
+    f = hypertension_history(reactive)
     assert f is None or f.value is not True
-    chronic = NoteFacts("He has a history of hypertension treated with lisinopril.")
-    f2 = hypertension_history(chronic, names)
+    chronic = NoteFacts.from_text("He has a history of hypertension treated with lisinopril.")
+    f2 = hypertension_history(chronic)
     assert f2 is not None and f2.value is True
 
 
 # ------------------------------------------------------------------ HEART history
 def test_heart_history_levels() -> None:
-    high = NoteFacts(
+    high = NoteFacts.from_text(
         "He reported retrosternal, oppressive chest pain that increased on exertion, "
         "without radiation."
     )
     f = heart_history(high)
     assert f is not None and f.value == HEART_HISTORY_LEVELS[2]
     assert "3 anginal element" in (f.evidence.note or "")
-    moderate = NoteFacts("Chest pain radiating to the left arm since this morning.")
+    moderate = NoteFacts.from_text("Chest pain radiating to the left arm since this morning.")
     f2 = heart_history(moderate)
     assert f2 is not None and f2.value == HEART_HISTORY_LEVELS[1]
-    assert heart_history(NoteFacts("Sharp chest pain after a fall, no diaphoresis.")) is None
+    assert (
+        heart_history(NoteFacts.from_text("Sharp chest pain after a fall, no diaphoresis.")) is None
+    )
 
 
 def test_heart_score_uses_the_history_elements() -> None:
@@ -166,11 +166,11 @@ def test_helpers_are_linear_on_a_large_note() -> None:
         "from pain. Chest pain, retrosternal and crushing, worse on exertion. "
     )
     text = unit * (1_000_000 // len(unit))
-    facts = NoteFacts(text)
+    facts = NoteFacts.from_text(text)
     start = time.perf_counter()
-    unhedged_condition(facts, *_cues()["cancer"])
-    unhedged_condition(facts, *_cues()["liver_disease"])
-    hypertension_history(facts, tuple(_cues()["hypertension"]))
+    unhedged_condition(facts, "cancer")
+    unhedged_condition(facts, "liver_disease")
+    hypertension_history(facts)
     heart_history(facts)
     assert time.perf_counter() - start < 5.0
 

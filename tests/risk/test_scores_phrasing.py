@@ -7,8 +7,8 @@ import time
 from medassist.risk import calculate
 from medassist.risk.base import get_calculator
 from medassist.risk.facts import NoteFacts
-from medassist.risk.score_cues import in_negated_list, unhedged_condition
-from medassist.risk.scoring import _cues
+from medassist.risk.score_cues import unhedged_condition
+from medassist.text.findings import in_negated_list
 
 
 def _comp(result, name):  # type: ignore[no-untyped-def]
@@ -86,14 +86,14 @@ def test_sofa_doses_listed_respectively_are_paired_by_order() -> None:
         "ICU admission, GCS 13. He is on norEPINEPHrine coupled with EPINEPHrine at 0.07 "
         "mcg/kg/min and 0.06 mcg/kg/min respectively. Creatinine 2.4 mg/dL."
     )
-    facts = NoteFacts(note)
+    facts = NoteFacts.from_text(note)
     out = get_calculator("sofa").derive(facts)
     assert out["norepinephrine"].value == 0.07
     assert out["epinephrine"].value == 0.06
     assert "respectively" in (out["epinephrine"].evidence.note or "")
     # without 'respectively' each name keeps the dose written after it
     out = get_calculator("sofa").derive(
-        NoteFacts("Dopamine at 4 mcg/kg/min and norepinephrine at 0.2 mcg/kg/min.")
+        NoteFacts.from_text("Dopamine at 4 mcg/kg/min and norepinephrine at 0.2 mcg/kg/min.")
     )
     assert out["dopamine"].value == 4 and out["norepinephrine"].value == 0.2
 
@@ -105,14 +105,14 @@ def test_negation_reaches_every_item_of_a_long_list() -> None:
         "cerebrovascular disease, liver disease, or neoplastic disease."
     )
     assert in_negated_list(text, text.index("neoplastic"))
-    f = unhedged_condition(NoteFacts(text), *_cues()["cancer"], lists=True)
+    f = unhedged_condition(NoteFacts.from_text(text), "cancer", lists=True)
     assert f is not None and f.value is False and f.evidence.note == "negated"
 
 
 def test_a_contrast_or_a_new_clause_ends_the_negated_list() -> None:
     text = "No fever, chills, night sweats or cough, but she has a history of neoplastic disease."
     assert not in_negated_list(text, text.index("neoplastic"))
-    f = unhedged_condition(NoteFacts(text), *_cues()["cancer"], lists=True)
+    f = unhedged_condition(NoteFacts.from_text(text), "cancer", lists=True)
     assert f is not None and f.value is True
     text = "Denies chest pain, and the patient reports neoplastic disease in remission."
     assert not in_negated_list(text, text.index("neoplastic"))
@@ -200,7 +200,7 @@ def test_phrasing_rules_stay_fast_on_a_large_note() -> None:
         "A&Ox3 oriented to person, a painful neck mass in the midline that moves on "
     )
     text = unit * (1_000_000 // len(unit))
-    facts = NoteFacts(text)  # the rules themselves, without the text engine's own pass
+    facts = NoteFacts.from_text(text)  # the rules themselves, without the text engine's own pass
     start = time.perf_counter()
     for cid in ("caprini", "apache2", "sofa", "psi", "child_pugh", "centor_mcisaac", "wells_dvt"):
         get_calculator(cid).derive(facts)

@@ -106,6 +106,14 @@ FORMS = [
         "bupropion",
         (48.0, None, "mg/kg"),
     ),
+    # a relative clause or a second verb of the same phrase
+    ("Warfarin, which was started at 5 mg daily, was held.", "warfarin", (5.0, None, "mg")),
+    (
+        "Metoprolol was started and titrated to 100 mg twice daily.",
+        "metoprolol",
+        (100.0, None, "mg"),
+    ),
+    ("Lisinopril was begun and then increased to 20 mg.", "lisinopril", (20.0, None, "mg")),
     # "X was started at N"
     ("Hydrocortisone was initiated at 50 mg every 6 hours.", "hydrocortisone", (50.0, None, "mg")),
     ("Amiloride was started at 5 mg/day two weeks later.", "amiloride", (5.0, None, "mg/day")),
@@ -243,3 +251,50 @@ def test_combination_product_strength(text: str, name: str, strength: str) -> No
 )
 def test_find_doses(text: str, want: list) -> None:
     assert [(d.dose, d.dose_max, d.unit) for d in find_doses(text, 0, len(text))] == want
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        (
+            "She received amoxicillin and clarithromycin (1 g and 500 mg, respectively).",
+            {"amoxicillin": (1.0, None, "g"), "clarithromycin": (500.0, None, "mg")},
+        ),
+        (
+            "Cyclophosphamide and doxorubicin were given at 750 mg/m2 and 50 mg/m2, respectively.",
+            {"cyclophosphamide": (750.0, None, "mg/m2"), "doxorubicin": (50.0, None, "mg/m2")},
+        ),
+    ],
+)
+def test_respectively_pairs_doses_with_names_in_order(text: str, want: dict) -> None:
+    got = doses(text)
+    assert {k: got[k] for k in want} == want
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "want"),
+    [
+        (
+            "Interferon alfa was given at 3 million units three times weekly.",
+            "interferon-alpha",
+            (3.0, None, "million units"),
+        ),
+        ("Dopamine was infused at 5 ng/kg/min.", "dopamine", (5.0, None, "ng/kg/min")),
+        ("Cisplatin 100 mg per square meter was given.", "cisplatin", (100.0, None, "mg/m2")),
+        ("Vancomycin 15 mg per kilogram every 12 hours.", "vancomycin", (15.0, None, "mg/kg")),
+    ],
+)
+def test_more_dose_units(text: str, name: str, want: tuple) -> None:
+    assert one(text, name) == want
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Norepinephrine was titrated to 0.1 mcg/kg/min.",
+        "Started norepinephrine at 0.05 mcg/kg/min.",
+    ],
+)
+def test_a_rate_is_continuous(text: str) -> None:
+    med = extract(text).medications[0]
+    assert med.frequency == "continuous"

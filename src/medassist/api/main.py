@@ -13,18 +13,18 @@ from pathlib import Path
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from medassist import __version__
+from medassist._version import __version__
 from medassist.api.deps import reject_unknown_options
 from medassist.api.docs_assets import swagger_dir
 from medassist.api.errors import ERROR_RESPONSES, install_error_handlers
 from medassist.api.middleware import ServiceMiddleware
-from medassist.api.routes import image, meta, scores, text
+from medassist.api.routes import fhir, image, meta, scores, text
 from medassist.api.service import Service, build_service
 from medassist.config import Settings
 
 __all__ = ["app", "create_app"]
 
-_OPTIONAL_ROUTERS = ("medassist.api.routes.analyze", "medassist.api.routes.fhir")
+_OPTIONAL_ROUTERS = ("medassist.api.routes.analyze",)  # the model route (llm)
 
 
 def _include_optional(app: FastAPI) -> None:
@@ -64,6 +64,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     app.include_router(text.router)
     app.include_router(image.router)
     app.include_router(scores.router)
+    app.include_router(fhir.router)
     _include_optional(app)
     swagger = swagger_dir()
     if swagger is not None:

@@ -18,7 +18,8 @@ from medassist.errors import EXIT_CODES, MedassistError
 __all__ = ["main", "cli"]
 
 _COMMANDS: dict[str, tuple[str, str]] = {
-    "analyze": ("medassist.cli.analyze", "analyze"),
+    "analyze": ("medassist.cli.analyze_llm", "analyze"),
+    "doctor": ("medassist.cli.doctor", "doctor"),
     "demo": ("medassist.cli.analyze", "demo"),
     "score": ("medassist.cli.score", "score"),
     "edge": ("medassist.cli.edge", "edge"),

@@ -13,8 +13,9 @@ import json
 import threading
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
+from medassist.errors import ConfigurationError
 from medassist.llm.base import Backend
 from medassist.llm.errors import UnknownBackendError
 
@@ -99,7 +100,18 @@ def get_backend(spec: str | Backend | None = None, **overrides: Any) -> Backend 
     with _lock:
         if key not in _cache:
             cls.require_available()
-            _cache[key] = cls.from_settings(settings, **overrides)  # type: ignore[attr-defined]
+            try:
+                _cache[key] = cls.from_settings(settings, **overrides)  # type: ignore[attr-defined]
+            except ValidationError as exc:
+                bad = "; ".join(
+                    f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+                    for e in exc.errors(include_input=False, include_url=False)
+                )
+                raise ConfigurationError(
+                    f"invalid options for the {name} backend: {bad}; its options: "
+                    + ", ".join(cls.Options.model_fields),
+                    backend=name,
+                ) from None
         return _cache[key]
 
 

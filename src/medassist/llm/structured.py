@@ -18,7 +18,13 @@ from pydantic import BaseModel, ValidationError
 from medassist.llm.errors import StructuredOutputError
 from medassist.llm.types import Message
 
-__all__ = ["parse_structured", "repair_messages", "extract_json", "describe_errors"]
+__all__ = [
+    "parse_structured",
+    "repair_messages",
+    "extract_json",
+    "describe_errors",
+    "schema_shape",
+]
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -75,14 +81,43 @@ def parse_structured(
         ) from None
 
 
+def schema_shape(schema: type[BaseModel]) -> str:
+    """A compact example of the JSON a schema wants (a few tokens, unlike the schema itself):
+    enums as ``a|b``, strings as ``"..."``, lists with one item."""
+    root = schema.model_json_schema()
+    defs = root.get("$defs", {})
+
+    def shape(node: dict) -> object:
+        if "$ref" in node:
+            return shape(defs[node["$ref"].rsplit("/", 1)[1]])
+        if "enum" in node:
+            return "|".join(str(v) for v in node["enum"])
+        if "const" in node:
+            return node["const"]
+        if "anyOf" in node:
+            return shape(next(n for n in node["anyOf"] if n.get("type") != "null"))
+        kind = node.get("type")
+        if kind == "object":
+            return {k: shape(v) for k, v in node.get("properties", {}).items()}
+        if kind == "array":
+            return [shape(node.get("items", {}))]
+        if kind in ("integer", "number"):
+            return 0
+        if kind == "boolean":
+            return False
+        return "..."
+
+    return json.dumps(shape(root), ensure_ascii=False)
+
+
 def repair_messages(
     messages: list[Message], bad_output: str, error: Exception, schema: type[BaseModel]
 ) -> list[Message]:
     """The conversation plus the wrong answer and a user turn that names what was wrong."""
     instruction = (
         "Your previous answer did not match the required JSON schema: "
-        f"{describe_errors(error)}. Answer again with only one JSON object that matches this "
-        f"schema exactly, with no other text:\n{json.dumps(schema.model_json_schema())}"
+        f"{describe_errors(error)}. Answer again with only one JSON object of this shape, "
+        f"with no other text: {schema_shape(schema)}"
     )
     return [
         *messages,

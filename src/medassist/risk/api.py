@@ -348,7 +348,7 @@ def calculate(
 
 def score_analysis(text: str, extraction: TextExtraction) -> list[ScoreResult]:
     """Every calculator a note calls for whose required inputs it holds, most relevant first."""
-    facts = NoteFacts(text, extraction)
+    facts = NoteFacts(extraction, text=text)
     results: list[tuple[int, str, ScoreResult]] = []
     for cid, cls in registry().items():
         calc = cls()

@@ -1,4 +1,5 @@
-"""The calculator contract and its registry.
+"""The calculator contract and its registry (the input/output models live in
+:mod:`medassist.schemas.scores` and are re-exported here).
 
 A calculator is a subclass of :class:`Calculator` that declares its inputs once (with unit,
 type and allowed range), carries its reference, keeps arithmetic (``compute``) apart from
@@ -11,9 +12,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from pydantic import BaseModel, Field
-
 from medassist.errors import UnknownCalculatorError
+from medassist.schemas.scores import (
+    Band,
+    CalculatorInfo,
+    Component,
+    Evidence,
+    Fact,
+    InputSpec,
+    InputType,
+    ScoreResult,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from medassist.risk.facts import NoteFacts
@@ -30,80 +39,9 @@ __all__ = [
     "get_calculator",
     "registry",
     "CalculatorInfo",
+    "InputType",
     "band_for",
 ]
-
-InputType = Literal["number", "bool", "choice", "date", "int"]
-
-
-class InputSpec(BaseModel):
-    name: str
-    label: str
-    type: InputType = "number"
-    unit: str | None = None  # canonical unit; other units are converted to it
-    required: bool = True
-    minimum: float | None = None
-    maximum: float | None = None
-    choices: list[str] | None = None
-    default: Any = None  # value assumed when not mentioned (stated in the result)
-    derivation: str = ""  # how the input is derived from the note's facts
-
-
-class Evidence(BaseModel):
-    """Why an input has its value."""
-
-    source: Literal["note", "input", "assumed", "derived"]
-    text: str | None = None  # the source span's text (from the note)
-    start: int | None = None
-    end: int | None = None
-    note: str | None = None  # e.g. "not mentioned -> assumed absent"
-
-
-class Fact(BaseModel):
-    """A value found in the note (or given), in the input's canonical unit, with its evidence."""
-
-    value: Any
-    evidence: Evidence
-
-
-class Component(BaseModel):
-    name: str  # the input or criterion
-    value: Any = None  # the input's value
-    points: float | None = None  # points it contributes (scores); None for formulas
-    evidence: list[Evidence] = Field(default_factory=list)
-
-
-class Band(BaseModel):
-    label: str  # non-diagnostic wording, e.g. "low (0-1): ..."
-    low: float | None = None
-    high: float | None = None
-
-
-class ScoreResult(BaseModel):
-    calculator_id: str
-    name: str
-    value: float | int | str | None  # dates as ISO strings
-    unit: str | None = None
-    band: str | None = None
-    interpretation: str | None = None
-    components: list[Component] = Field(default_factory=list)
-    missing: list[str] = Field(default_factory=list)
-    possible_range: tuple[float, float] | None = None  # when inputs are missing
-    formula: str | None = None  # formula with substituted values
-    reference: str
-    flags: list[str] = Field(default_factory=list)  # e.g. "contradictory ages in note"
-
-
-class CalculatorInfo(BaseModel):
-    """What :func:`medassist.risk.api.list_calculators` reports for one calculator."""
-
-    id: str
-    name: str
-    kind: Literal["score", "formula"] = "formula"
-    reference: str
-    unit: str | None = None
-    inputs: list[InputSpec]
-    bands: list[Band] = Field(default_factory=list)
 
 
 def band_for(bands: list[Band], value: float | None) -> Band | None:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from medassist.risk.base import Band, Calculator, Fact, InputSpec, ScoreResult, register
 from medassist.risk.formulas_common import (
     SEX_INPUT,
+    finding_value,
     fmt,
     make_result,
     measurements,
     norm_sex,
-    regex_fact,
     require,
     sex_fact,
 )
@@ -207,11 +206,6 @@ class AdjustedBodyWeight(Calculator):
         return make_result(self, values, value, formula)
 
 
-_TARGET_BMI_RE = re.compile(
-    r"target (?:body mass index|BMI)(?: \(BMI\))?(?: is| of|:|=)?\s*(\d+(?:\.\d+)?)", re.I
-)
-
-
 @register
 class TargetWeight(Calculator):
     id = "target_weight"
@@ -236,7 +230,7 @@ class TargetWeight(Calculator):
 
     def derive(self, facts: NoteFacts) -> dict[str, Fact]:
         out = measurements(facts, {"height": "height"})
-        fact = regex_fact(facts.text, _TARGET_BMI_RE)
+        fact = finding_value(facts, "body.target_bmi")
         if fact is not None:
             out["target_bmi"] = fact
         return out

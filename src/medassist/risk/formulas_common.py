@@ -33,7 +33,7 @@ __all__ = [
     "nearest_mention",
     "same_panel",
     "sex_fact",
-    "regex_fact",
+    "finding_value",
     "KDIGO_GFR_BANDS",
     "question_inputs",
 ]
@@ -184,7 +184,7 @@ def make_result(
 
 def measurements(facts: NoteFacts, mapping: Mapping[str, str]) -> dict[str, Fact]:
     """``{input name: Fact}`` for each ``input name -> NoteFacts measurement key`` found."""
-    from medassist.risk.formulas_extract import measure
+    from medassist.risk.readings import measure
 
     out: dict[str, Fact] = {}
     for input_name, key in mapping.items():
@@ -201,7 +201,7 @@ def nearest_mention(facts: NoteFacts, key: str, anchor: int) -> Fact | None:
     whose inputs must come from one sample takes each input from the panel of an anchor
     input. Mentions whose wording shows they are not the patient's serum value (urine, ratio,
     target, reference range) are skipped; an earlier mention wins a tie."""
-    from medassist.risk.formulas_extract import _suspicious
+    from medassist.risk.readings import suspicious
 
     mentions = [
         f
@@ -209,7 +209,7 @@ def nearest_mention(facts: NoteFacts, key: str, anchor: int) -> Fact | None:
         if isinstance(f.value, int | float)
         and not isinstance(f.value, bool)
         and f.evidence.start is not None
-        and not _suspicious(key, f, facts.text)
+        and not suspicious(key, f, facts)
     ]
     if not mentions:
         return None
@@ -265,44 +265,31 @@ def sex_fact(facts: NoteFacts) -> Fact | None:
     return facts._memo[key]
 
 
-_SEX_WORD_RE = re.compile(
-    r"\b(male|female|man|woman|boy|girl|gentleman|lady|he|she|his|her)\b", re.I
-)
-
-
 def _sex_fact(facts: NoteFacts) -> Fact | None:
+    """Sex only from the text engine's one age/sex reader (never from a pronoun here)."""
     fact = facts.measurement("sex")
-    if fact is not None:
-        try:
-            return Fact(value=norm_sex(fact.value), evidence=fact.evidence)
-        except CalculatorInputError:
-            pass
-    text = facts.text
-    match = _SEX_WORD_RE.search(text)
-    if match is None:
-        return None
-    word = match.group(1).lower()
-    value = "male" if word in {"male", "man", "boy", "gentleman", "he", "his"} else "female"
-    return Fact(
-        value=value,
-        evidence=Evidence(source="note", text=match.group(0), start=match.start(), end=match.end()),
-    )
-
-
-def regex_fact(
-    text: str, pattern: str | re.Pattern[str], group: int | str = 1, convert: Any = float
-) -> Fact | None:
-    """A Fact from the first match of ``pattern`` in ``text`` (value: ``convert(group)``)."""
-    match = re.search(pattern, text) if isinstance(pattern, str) else pattern.search(text)
-    if match is None:
+    if fact is None:
         return None
     try:
-        value = convert(match.group(group))
+        return Fact(value=norm_sex(fact.value), evidence=fact.evidence)
+    except CalculatorInputError:
+        return None
+
+
+def finding_value(facts: NoteFacts, rule: str, group: int = 1, convert: Any = float) -> Fact | None:
+    """A Fact from the first finding of a match rule (value: ``convert`` of capture group
+    ``group``, 1-based as in :mod:`re`)."""
+    found = facts.matches(rule)
+    if not found:
+        return None
+    f = found[0]
+    raw = f.groups[group - 1] if len(f.groups) >= group else None
+    try:
+        value = convert(raw)
     except (TypeError, ValueError):
         return None
     return Fact(
-        value=value,
-        evidence=Evidence(source="note", text=match.group(0), start=match.start(), end=match.end()),
+        value=value, evidence=Evidence(source="note", text=f.text, start=f.start, end=f.end)
     )
 
 

@@ -82,7 +82,7 @@ class MaintenanceFluids(Calculator):
         age = measurements(facts, {"age": "age"}).get("age")
         if age is not None and isinstance(age.value, int | float) and age.value < 18:
             return True
-        return bool(re.search(r"maintenance fluid|(?:iv|intravenous) fluids?", facts.text, re.I))
+        return bool(facts.matches("fluids.maintenance_relevant"))
 
     def derive(self, facts: NoteFacts) -> dict[str, Fact]:
         return measurements(facts, {"weight": "weight"})

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from medassist.risk.base import Band, Calculator, Fact, InputSpec, ScoreResult, register
-from medassist.risk.formulas_common import fmt, make_result, measurements, regex_fact, require
+from medassist.risk.formulas_common import finding_value, fmt, make_result, measurements, require
 
 if TYPE_CHECKING:  # pragma: no cover
     from medassist.risk.facts import NoteFacts
@@ -56,15 +55,6 @@ _INPUTS = [
     ),
 ]
 
-_QT_RE = re.compile(
-    r"\bQT(?: interval)?(?: of| was| is|:|=)?\s*(\d+(?:\.\d+)?)\s*(?:ms|msec|milliseconds)\b", re.I
-)
-_HR_RE = re.compile(
-    r"\b(?:heart rate|pulse(?: rate)?|HR)(?: of| was| is|:|=)?\s*(\d+(?:\.\d+)?)\s*"
-    r"(?:bpm|beats?(?: per minute|/min)|/min)",
-    re.I,
-)
-
 
 def _rr(hr: float) -> float:
     return 60.0 / hr
@@ -90,11 +80,11 @@ class _Qtc(Calculator):
     def derive(self, facts: NoteFacts) -> dict[str, Fact]:
         out = measurements(facts, {"qt_interval": "qt_interval", "heart_rate": "heart_rate"})
         if "qt_interval" not in out:
-            fact = regex_fact(facts.text, _QT_RE)
+            fact = finding_value(facts, "qtc.qt_interval")
             if fact is not None:
                 out["qt_interval"] = fact
         if "heart_rate" not in out:
-            fact = regex_fact(facts.text, _HR_RE)
+            fact = finding_value(facts, "qtc.heart_rate")
             if fact is not None:
                 out["heart_rate"] = fact
         return out

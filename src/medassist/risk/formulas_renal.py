@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from medassist.errors import CalculatorInputError
-from medassist.risk.base import Band, Calculator, Evidence, Fact, InputSpec, ScoreResult, register
+from medassist.risk.base import Band, Calculator, Fact, InputSpec, ScoreResult, register
 from medassist.risk.formulas_body import adjusted_body_weight, bmi_value, ideal_body_weight
 from medassist.risk.formulas_common import (
     KDIGO_GFR_BANDS,
@@ -41,14 +40,6 @@ _SCR = InputSpec(
     minimum=0.1,
     maximum=30,
     derivation="serum creatinine on admission (µmol/L converted to mg/dL)",
-)
-
-
-_BLACK_RE = re.compile(
-    r"\b(?:african[- ]american|afro[- ]caribbean|black)\s+(?:\w+\s+)?"
-    r"(?:man|woman|male|female|patient|person|individual|gentleman|lady|boy|girl|adult|child)\b"
-    r"|\brace\s*(?::|was|is)?\s*(?:african[- ]american|black)\b",
-    re.I,
 )
 
 
@@ -148,14 +139,9 @@ class Mdrd(Calculator):
 
     def derive(self, facts: NoteFacts) -> dict[str, Fact]:
         out = _renal_derive(facts)
-        match = _BLACK_RE.search(facts.text)
-        if match is not None:
-            out["black"] = Fact(
-                value=True,
-                evidence=Evidence(
-                    source="note", text=match.group(0), start=match.start(), end=match.end()
-                ),
-            )
+        black = facts.finding("renal.black")
+        if black is not None:
+            out["black"] = Fact(value=True, evidence=black.evidence)
         return out
 
     def compute(self, values: dict[str, Any]) -> ScoreResult:
@@ -225,14 +211,14 @@ class CockcroftGault(Calculator):
         # creatinine mentions, take the one nearest the body weight used
         weight, scr = out.get("weight"), out.get("creatinine")
         if weight is not None and scr is not None and weight.evidence.start is not None:
-            from medassist.risk.formulas_extract import _suspicious
+            from medassist.risk.readings import suspicious
 
             mentions = [
                 f
                 for f in facts.measurements("creatinine")
                 if isinstance(f.value, int | float)
                 and f.evidence.start is not None
-                and not _suspicious("creatinine", f, facts.text)
+                and not suspicious("creatinine", f, facts)
             ]
             if len(mentions) > 1:
                 anchor = weight.evidence.start

@@ -7,6 +7,7 @@ from typing import Any
 
 from medassist.risk.base import Band, Calculator, Fact, ScoreResult, register
 from medassist.risk.facts import NoteFacts
+from medassist.risk.score_cues import first_outside
 from medassist.risk.scoring import choice, criterion, cue, finish, fmt, item, number, put, val
 
 __all__ = ["News2", "QSofa", "ShockIndex", "Sirs", "Gcs", "consciousness_fact", "gcs_components"]
@@ -35,15 +36,13 @@ def consciousness_fact(facts: NoteFacts) -> Fact | None:
             else "unresponsive"
         )
         return val(gcs, level, note=f"GCS {fmt(v)}")
-    unresp = facts.condition("unresponsive", "unconscious", "comatose", r"\bcoma\b")
+    unresp = facts.condition("acute.consciousness_fact.unresponsive")
     if unresp is not None and unresp.value:
         return val(unresp, "unresponsive")
     conf = cue(facts, "confusion")
     if conf is not None and conf.value:
         return val(conf, "new confusion")
-    alert = facts.find(
-        r"\b(?:alert|A&O ?x ?[34]|AAO ?x ?[34]|oriented (?:x ?[34]|to (?:time|person|place))|awake and oriented)\b"
-    )
+    alert = facts.finding("acute.consciousness_fact.alert_aao_oriented")
     if alert is not None:
         return val(alert, "alert")
     if conf is not None:  # confusion explicitly denied
@@ -52,13 +51,8 @@ def consciousness_fact(facts: NoteFacts) -> Fact | None:
 
 
 def oxygen_fact(facts: NoteFacts) -> Fact | None:
-    room_air = facts.find(r"\b(?:on |in )?room air\b|\bRA\b(?=[\s,.)])|ambient air")
-    o2 = facts.find(
-        r"\b(?:on|receiving|requiring|with)\s+(?:\d+(?:\.\d+)?\s*(?:L|l|liters?|litres?)(?:/min)?\s*(?:of\s+)?)?"
-        r"(?:supplemental oxygen|oxygen|O2|nasal cannula|non-rebreather|face ?mask|high-flow|BiPAP|CPAP|NIV)\b"
-        r"|\b\d+(?:\.\d+)?\s*L(?:/min)?\s*(?:via|by|of|NC|nasal)"
-        r"|\bintubated\b|\bmechanical(?:ly)? ventilat"
-    )
+    room_air = facts.finding("acute.oxygen_fact.on_in_room")
+    o2 = first_outside(facts, "acute.oxygen_fact.on_receiving_requiring", "acute.oxygen.sleep_pap")
     if room_air is not None and (
         o2 is None or (room_air.evidence.start or 0) < (o2.evidence.start or 0)
     ):
@@ -306,7 +300,7 @@ class Sirs(Calculator):
         out: dict[str, Fact] = {}
         for k in ("temperature", "heart_rate", "respiratory_rate", "paco2", "wbc"):
             put(out, k, facts.measurement(k))
-        b = facts.find(r"\bbands?(?: forms?)?\b[^\d\n]{0,15}(\d+(?:\.\d+)?)\s*%")
+        b = facts.finding("acute.sirs.bbands_forms")
         if b is not None:
             m = re.search(r"(\d+(?:\.\d+)?)\s*%", b.value)
             if m:
@@ -342,82 +336,32 @@ class Sirs(Calculator):
 
 # ---------------------------------------------------------------------- Glasgow Coma Scale
 _EYE = [
-    (
-        4,
-        r"(?:open(?:s|ed|ing)?|open) (?:his |her |the )?eyes spontaneously|eyes? (?:are |were )?open(?:ed|s|ing)? spontaneously|spontaneous(?:ly)? (?:eye opening|open(?:ed|s)? (?:his |her )?eyes)|eyes? open(?:ed)? spontaneous|(?:is|was) awake|opens? (?:his |her )?eyes spontaneously|eyes (?:were |are )?open\b"
-        r"|eyes? (?:were|was|are|is) (?:noted|found|seen|observed) to be open\b",
-    ),
-    (
-        3,
-        r"(?:open(?:s|ed|ing)?|open) (?:his |her |the )?eyes? (?:only )?(?:to|in response to|upon|on|when) (?:verbal|voice|speech|sound|command|being (?:spoken|called)|loud|his name|her name|hearing)|eye opening to (?:verbal|voice|speech|sound)|ask(?:ed)? (?:him |her )?to open (?:his |her )?eyes,? (?:s?he )?(?:complied|did)",
-    ),
-    (
-        2,
-        r"(?:open(?:s|ed|ing)?) (?:his |her |the )?eyes? (?:only )?(?:to|in response to|upon|on|with|after) (?:pain|painful|noxious|pressure|sternal rub|trapezius)|eye opening to (?:pain|pressure)|open(?:s|ed)? (?:his |her )?eyes (?:only )?(?:when|if) (?:pinched|in pain|a painful)|open(?:s|ed)? (?:his |her )?eyes only in response to (?:sternal|pain|painful|trapezius)|eyes? (?:opened|open) (?:only )?(?:to|with) (?:pain|painful|pressure)|opens (?:his |her )?eyes and withdraws in response to painful",
-    ),
-    (
-        1,
-        r"(?:no|without|did not|does not|doesn't|didn't|not) (?:eye opening|open(?:ing)? (?:his |her |the )?eyes)|eyes? (?:remained|remain|stayed) closed|no eye (?:opening|response)",
-    ),
+    (4, "acute.gcs.eye.4"),
+    (3, "acute.gcs.eye.3"),
+    (2, "acute.gcs.eye.2"),
+    (1, "acute.gcs.eye.1"),
 ]
 _VERBAL = [
-    (
-        5,
-        r"\boriented\b(?! to (?:person|self) only)|conversing normally|normal(?:ly)? convers|coherent speech|appropriate(?:ly)? respond",
-    ),
-    (
-        4,
-        r"\bconfused\b|\bconfusion\b|disoriented|disorientated|speech was disoriented|confused conversation",
-    ),
-    (
-        3,
-        r"inappropriate words|inappropriate (?:speech|responses)|random words|nonsensical words|words? (?:were|was) (?:inappropriate|random)|(?:exclaim|utter)\w* (?:random|inappropriate) words",
-    ),
-    (
-        2,
-        r"incomprehensible|unintelligible|moan(?:s|ed|ing)?|groan(?:s|ed|ing)?|without intelligible speech|grunt\w*",
-    ),
-    (
-        1,
-        r"no verbal (?:response|output)|(?:non-?verbal|nonverbal|aphonic|mute)\b|no (?:vocal|speech|sounds)|did not (?:speak|vocali[sz]e|make any sound)|not (?:make|making) any (?:sounds|vocal)|(?:does|did) not attempt to verbali[sz]e|tracheostomy"
-        r"|(?:did not|does not|didn't|doesn't|without) (?:exhibit |have |produce |show |make )?any verbal"
-        r" (?:communication|response|output|sounds?)|(?:or|nor) make any sounds?",
-    ),
+    (5, "acute.gcs.verbal.5"),
+    (4, "acute.gcs.verbal.4"),
+    (3, "acute.gcs.verbal.3"),
+    (2, "acute.gcs.verbal.2"),
+    (1, "acute.gcs.verbal.1"),
 ]
 _MOTOR = [
-    (
-        6,
-        r"obey(?:s|ed|ing)? (?:simple )?commands?|follow(?:s|ed|ing)? (?:simple |verbal )?commands?|moves? (?:all )?(?:four )?(?:limbs|extremities) (?:on|to) command",
-    ),
-    (
-        5,
-        r"locali[sz](?:es|ed|ing|ation)|moving (?:his|her) hands? towards? the (?:site|source)|purposeful(?:ly)? (?:movement|mov(?:es|ed))|reach(?:es|ed) (?:for|toward) the (?:source|stimul)|push(?:es|ed)? (?:the examiner|away)",
-    ),
-    (
-        4,
-        r"withdr(?:aws?|ew|awing|awal)(?: from| in response to| to)? (?:painful|pain|noxious)?|flexion withdrawal|normal flexion",
-    ),
-    (
-        3,
-        r"abnormal flexion|decorticate|flexor posturing|abnormal(?:ly)? flex"
-        r"|abnormal posturing (?:by|with) flex\w*|flex(?:es|ed|ing) (?:his |her )?arms? towards? "
-        r"(?:his |her |the )?(?:body|chest|trunk)",
-    ),
-    (
-        2,
-        r"extensor posturing|decerebrate|abnormal extension|extension to pain|extends? (?:his |her )?(?:arms|limbs|extremities)",
-    ),
-    (
-        1,
-        r"no motor response|flaccid|no (?:movement|response) to (?:pain|painful|noxious)|no response to (?:any )?(?:stimul|painful)",
-    ),
+    (6, "acute.gcs.motor.6"),
+    (5, "acute.gcs.motor.5"),
+    (4, "acute.gcs.motor.4"),
+    (3, "acute.gcs.motor.3"),
+    (2, "acute.gcs.motor.2"),
+    (1, "acute.gcs.motor.1"),
 ]
 
 
 def gcs_components(facts: NoteFacts) -> dict[str, Fact]:
     """Eye/verbal/motor subscores from 'E3V4M5' or from descriptions in the note."""
     out: dict[str, Fact] = {}
-    m = facts.find(r"\bE\s*([1-4])\s*,?\s*V\s*([1-5T])\s*,?\s*M\s*([1-6])\b", flags=0)
+    m = facts.finding("acute.gcs_components.be")
     if m is not None:
         g = re.search(r"E\s*([1-4])\s*,?\s*V\s*([1-5T])\s*,?\s*M\s*([1-6])", m.value)
         if g:
@@ -428,8 +372,8 @@ def gcs_components(facts: NoteFacts) -> dict[str, Fact]:
             return out
     for name, table in (("eye", _EYE), ("verbal", _VERBAL), ("motor", _MOTOR)):
         best: tuple[int, int, Fact] | None = None
-        for points, pattern in table:
-            f = facts.find(pattern)
+        for points, rule in table:
+            f = facts.finding(rule)
             if f is None:
                 continue
             key = f.evidence.start or 0
@@ -487,9 +431,7 @@ class Gcs(Calculator):
     ]
 
     def relevant(self, facts: NoteFacts) -> bool:
-        return (
-            facts.find(r"\bGCS\b|glasgow|E\dV\dM\d|unresponsive|unconscious|comatose") is not None
-        )
+        return facts.finding("acute.gcs_relevant.bgcs_glasgow_dv") is not None
 
     def derive(self, facts: NoteFacts) -> dict[str, Fact]:
         return gcs_components(facts)

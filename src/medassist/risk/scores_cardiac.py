@@ -10,7 +10,6 @@ from medassist.risk.base import Band, Calculator, Fact, ScoreResult, register
 from medassist.risk.facts import NoteFacts
 from medassist.risk.score_cues import heart_history, hypertension_history, unhedged_condition
 from medassist.risk.scoring import (
-    _cues,
     choice,
     criterion,
     cue,
@@ -69,7 +68,7 @@ class Cha2ds2Vasc(Calculator):
     ]
 
     def relevant(self, facts: NoteFacts) -> bool:
-        f = facts.condition("atrial fibrillation", "AF", "afib", "a-fib", "atrial flutter", "AFL")
+        f = facts.condition("cardiac.cha2ds2vasc_relevant.atrial_fibrillation")
         return bool(f and f.value)
 
     def derive(self, facts: NoteFacts) -> dict[str, Fact]:
@@ -77,7 +76,7 @@ class Cha2ds2Vasc(Calculator):
         put(out, "age", facts.measurement("age"))
         put(out, "sex", facts.measurement("sex"))
         put(out, "chf", cue(facts, "chf"))
-        put(out, "hypertension", hypertension_history(facts, tuple(_cues()["hypertension"])))
+        put(out, "hypertension", hypertension_history(facts))
         put(out, "stroke_tia_thromboembolism", cue(facts, "stroke", "tia", "thromboembolism"))
         put(out, "vascular_disease", cue(facts, "mi", "pad", "cad"))
         put(out, "diabetes", cue(facts, "diabetes"))
@@ -112,30 +111,24 @@ _HEART_TROP = ["<= normal limit", "1-3x normal limit", "> 3x normal limit"]
 
 def heart_risk_factors(facts: NoteFacts) -> dict[str, Fact]:
     out: dict[str, Fact] = {}
-    put(out, "hypertension", hypertension_history(facts, tuple(_cues()["hypertension"])))
+    put(out, "hypertension", hypertension_history(facts))
     put(out, "hypercholesterolemia", cue(facts, "hyperlipidemia"))
     put(out, "diabetes", cue(facts, "diabetes"))
     obese = cue(facts, "obesity")
-    bmi = facts.find(r"\bBMI\b[^\d\n]{0,20}(\d{2}(?:\.\d+)?)")
+    bmi = facts.finding("cardiac.heart_risk_factors.bbmi")
     if bmi is not None:
         m = re.search(r"(\d{2}(?:\.\d+)?)$", bmi.value)
         if m and float(m.group(1)) > 30:
             obese = val(bmi, True)
     put(out, "obesity", obese)
     smoke = cue(facts, "smoking")
-    former = facts.find(
-        r"\b(?:former|ex-?|previous|quit|stopped|prior)\s*(?:smok|tobacco)\w*|\bquit smoking\b|\bnon-?smoker\b|\bnever smoked?\b|\bnever smoker\b"
-    )
+    former = facts.finding("cardiac.heart_risk_factors.former_ex_previous")
     if smoke is not None and smoke.value and former is not None:
         smoke = val(former, False, note="former or never smoker")
     put(out, "smoking", smoke)
     fam = cue(facts, "family_history_cad")
     if fam is None or not fam.value:
-        rel = facts.find(
-            r"\b(?:family history|father|mother|brother|sister|sibling|parent)s?\b[^.;]{0,80}?"
-            r"\b(?:coronary|cardiovascular|heart disease|myocardial infarction|heart attack|CAD|MI|cardiac death|premature atherosclerosis)\b"
-            r"|\b(?:coronary artery disease|cardiovascular disease|heart disease|myocardial infarction|heart attack)\b[^.;]{0,30}?\b(?:in|of) (?:his|her|the patient's) (?:father|mother|brother|sister|sibling|parents?)\b"
-        )
+        rel = facts.finding("cardiac.heart_risk_factors.family_history_father")
         if rel is not None and not re.search(
             r"\bno\b|\bnegative\b|\bnoncontributory\b|\bunremarkable\b", rel.value, re.I
         ):
@@ -144,28 +137,9 @@ def heart_risk_factors(facts: NoteFacts) -> dict[str, Fact]:
     put(
         out,
         "atherosclerotic_disease",
-        _any(
-            *(
-                unhedged_condition(facts, *_cues()[k])
-                for k in ("mi", "cad", "pad", "cerebrovascular")
-            )
-        ),
+        _any(*(unhedged_condition(facts, k) for k in ("mi", "cad", "pad", "cerebrovascular"))),
     )
     return out
-
-
-def _relocate(facts: NoteFacts, fact: Fact, value: Any) -> Fact:
-    """A fact found in an excerpt, with its evidence span moved back into the note."""
-    text = fact.evidence.text or ""
-    pos = facts.text.find(text) if text else -1
-    if pos < 0:
-        return Fact(
-            value=value, evidence=fact.evidence.model_copy(update={"start": None, "end": None})
-        )
-    return Fact(
-        value=value,
-        evidence=fact.evidence.model_copy(update={"start": pos, "end": pos + len(text)}),
-    )
 
 
 @register
@@ -216,47 +190,25 @@ class Heart(Calculator):
     ]
 
     def relevant(self, facts: NoteFacts) -> bool:
-        f = facts.condition(
-            "chest pain", "chest discomfort", "chest tightness", "chest pressure", "angina"
-        )
+        f = facts.condition("cardiac.heart_relevant.chest_pain")
         return bool(f and f.value)
 
     def derive(self, facts: NoteFacts) -> dict[str, Fact]:
         out = heart_risk_factors(facts)
         put(out, "age", facts.measurement("age"))
-        ecg_text = " ".join(
-            m.group(0)
-            for m in facts.find_all(r"(?<![^.])[^.]*\b(?:ECG|EKG|electrocardiogra\w*)\b[^.]*")
-        )
-        ecg_facts = NoteFacts(ecg_text) if ecg_text else None
-        if ecg_facts is not None:
-            st = ecg_facts.condition(
-                r"ST[- ](?:segment )?(?:elevations?|depressions?|deviations?)",
-                "STE",
-                "STD",
-                "STEMI",
-            )
-            rep = ecg_facts.condition(
-                r"repolari[sz]ation (?:abnormalit\w+|changes?|disturbances?)",
-                r"T[- ]wave inversions?",
-                "LBBB",
-                "left bundle branch block",
-                "LVH",
-                "left ventricular hypertrophy",
-                "paced rhythm",
-                r"non-?specific ST(?:-T)? (?:changes?|abnormalit\w+)",
-            )
-            normal = ecg_facts.find(
-                r"\b(?:normal|unremarkable|no (?:acute )?(?:ischemic )?changes|sinus rhythm)\b"
-            )
-            # evidence spans point into the ECG sentences; re-locate them in the note
+        # the ECG's own sentences only: "ST depression" elsewhere may be an old tracing
+        ecg = "cardiac.heart.ecg_sentence"
+        if facts.matches(ecg):
+            st = facts.condition("cardiac.heart.st_deviation", within=ecg)
+            rep = facts.condition("cardiac.heart.repolarization", within=ecg)
+            normal = facts.finding("cardiac.heart.ecg_normal", within=ecg)
             if st is not None and st.value:
-                out["ecg"] = _relocate(facts, st, _HEART_ECG[2])
+                out["ecg"] = val(st, _HEART_ECG[2])  # type: ignore[assignment]
             elif rep is not None and rep.value:
-                out["ecg"] = _relocate(facts, rep, _HEART_ECG[1])
+                out["ecg"] = val(rep, _HEART_ECG[1])  # type: ignore[assignment]
             elif normal is not None or (st is not None and not st.value):
-                out["ecg"] = _relocate(facts, normal or st, _HEART_ECG[0])  # type: ignore[arg-type]
-        trop = facts.find(r"\btroponin\w*(?:[^.]|\.\d){0,80}")
+                out["ecg"] = val(normal or st, _HEART_ECG[0])  # type: ignore[assignment]
+        trop = facts.finding("cardiac.heart.btroponin")
         if trop is not None:
             t = trop.value.lower()
             m = re.search(r"(\d+(?:\.\d+)?)\s*(?:times|x|-fold)", t)
@@ -330,7 +282,7 @@ _TRANSAMINASE_FOLD = (
 def _hepatic_derangement(facts: NoteFacts) -> Fact | None:
     """HAS-BLED's liver item also counts biochemical evidence of significant hepatic
     derangement (Pisters 2010: e.g. AST/ALT > 3x the upper limit of normal)."""
-    f = facts.find(_TRANSAMINASE_FOLD)
+    f = facts.finding("cardiac.hepatic_derangement.ast_alt_sgot")
     if f is None:
         return None
     m = re.search(_TRANSAMINASE_FOLD, f.value, re.I)
@@ -338,6 +290,49 @@ def _hepatic_derangement(facts: NoteFacts) -> Fact | None:
     if fold <= 3:
         return None
     return val(f, True, note=f"transaminases {fold:g}x normal: significant hepatic derangement")
+
+
+#: HAS-BLED's thresholds (Pisters 2010): systolic pressure, serum creatinine (200 µmol/L)
+_HAS_BLED_SBP = 160.0
+_HAS_BLED_CREATININE = 2.26
+
+
+def _uncontrolled_hypertension(facts: NoteFacts) -> Fact | None:
+    """HAS-BLED's H as the score defines it: uncontrolled hypertension, i.e. a systolic
+    pressure > 160 mmHg in the note or hypertension written as uncontrolled; a documented
+    hypertension whose pressures stay at or below 160 mmHg does not count."""
+    worded = unhedged_condition(facts, "cardiac.hasbled.uncontrolled_hypertension")
+    if worded is not None and worded.value:
+        return worded
+    sbp = facts.extreme("sbp", "max")
+    if sbp is not None and isinstance(sbp.value, int | float):
+        high = sbp.value > _HAS_BLED_SBP
+        return val(sbp, high, note=None if high else "systolic pressure <= 160 mmHg")
+    history = hypertension_history(facts)
+    if history is not None and history.value:
+        return val(history, False, note="hypertension documented, not as uncontrolled")
+    return worded or history
+
+
+def _abnormal_renal_function(facts: NoteFacts) -> Fact | None:
+    """HAS-BLED's renal A: chronic dialysis, a kidney transplant or serum creatinine > 2.26
+    mg/dL (200 µmol/L, the current value); a chronic kidney disease mention alone does not
+    count."""
+    renal = unhedged_condition(facts, "cardiac.hasbled.renal")
+    if renal is not None and renal.value:
+        return renal
+    cr = facts.measurement("creatinine")
+    if cr is not None and isinstance(cr.value, int | float):
+        high = cr.value > _HAS_BLED_CREATININE
+        return val(cr, high, note=None if high else "creatinine <= 2.26 mg/dL")
+    ckd = cue(facts, "renal_disease")
+    if ckd is not None and ckd.value:
+        return val(
+            ckd,
+            False,
+            note="kidney disease documented without dialysis, transplant or creatinine > 2.26 mg/dL",
+        )
+    return renal or ckd
 
 
 @register
@@ -386,19 +381,15 @@ class HasBled(Calculator):
     ]
 
     def relevant(self, facts: NoteFacts) -> bool:
-        f = facts.condition("atrial fibrillation", "AF", "afib", "anticoagula\\w+", "warfarin")
+        f = facts.condition("cardiac.hasbled_relevant.atrial_fibrillation")
         return bool(f and f.value)
 
     def derive(self, facts: NoteFacts) -> dict[str, Fact]:
         out: dict[str, Fact] = {}
         put(out, "age", facts.measurement("age"))
-        put(out, "hypertension", hypertension_history(facts, tuple(_cues()["hypertension"])))
-        renal = cue(facts, "renal_disease")
-        cr = facts.measurement("creatinine")
-        if cr is not None and cr.value > 2.26:
-            renal = val(cr, True)
-        put(out, "renal_disease", renal)
-        liver = unhedged_condition(facts, *_cues()["liver_disease"])
+        put(out, "hypertension", _uncontrolled_hypertension(facts))
+        put(out, "renal_disease", _abnormal_renal_function(facts))
+        liver = unhedged_condition(facts, "liver_disease")
         if liver is None or not liver.value:
             liver = _hepatic_derangement(facts) or liver
         put(out, "liver_disease", liver)
@@ -408,18 +399,12 @@ class HasBled(Calculator):
             out,
             "labile_inr",
             facts.condition(
-                "labile INR",
-                r"(?:unstable|fluctuating|labile|erratic) INRs?",
-                r"INRs? (?:have been |has been |were |was )?(?:unstable|fluctuating|labile|erratic)",
-                "time in therapeutic range",
+                "cardiac.hasbled.labile_inr",
             ),
         )
-        put(out, "bleeding_medication", facts.medication(*_load_cues("bleeding_drugs")))
+        put(out, "bleeding_medication", facts.medication("bleeding_drugs"))
         put(out, "alcohol", cue(facts, "alcohol"))
-        drinks = facts.find(
-            rf"\b(\d+|{_NUMBER_WORDS})\s+(?:(?:standard|alcoholic)\s+)*(?:drinks?|beers?|glasses of (?:wine|beer)|units|beverages?|servings? of alcohol)"
-            r"[^.;]{0,25}?(?:per|a|/|each|every|on a) ?week(?:ly basis)?"
-        )
+        drinks = facts.finding("cardiac.hasbled.zero_one_two")
         if drinks is not None:
             word = drinks.value.split()[0].lower()
             n = word_number(word)
@@ -458,12 +443,6 @@ class HasBled(Calculator):
         return finish(self, comps)
 
 
-def _load_cues(key: str) -> list[str]:
-    from medassist.risk.scoring import _cues
-
-    return _cues()[key]
-
-
 @register
 class Rcri(Calculator):
     id = "rcri"
@@ -496,9 +475,7 @@ class Rcri(Calculator):
     ]
 
     def relevant(self, facts: NoteFacts) -> bool:
-        f = facts.find(
-            r"\b(?:pre-?operative|preop|scheduled for (?:an? )?\w+ surgery|planned surgery|surgical clearance)\b"
-        )
+        f = facts.finding("cardiac.rcri_relevant.pre_operative_preop")
         return f is not None
 
     def derive(self, facts: NoteFacts) -> dict[str, Fact]:
@@ -507,34 +484,7 @@ class Rcri(Calculator):
             out,
             "high_risk_surgery",
             facts.procedure(
-                r"(?:intraperitoneal|intra-abdominal|intrathoracic|thoracic|abdominal aortic|aortic|suprainguinal vascular|vascular) surgery",
-                "laparotomy",
-                "thoracotomy",
-                "esophagectomy",
-                "gastrectomy",
-                "colectomy",
-                "hepatectomy",
-                "pancreatectomy",
-                "pancreaticoduodenectomy",
-                "Whipple",
-                "lobectomy",
-                "pneumonectomy",
-                r"(?:aortic|aorto-?\w*) (?:aneurysm )?repair",
-                "aortobifemoral",
-                "nephrectomy",
-                "cystectomy",
-                "hemicolectomy",
-                "sigmoidectomy",
-                "bowel resection",
-                "exploratory laparotomy",
-                "cholecystectomy",
-                "appendectomy",
-                "splenectomy",
-                "fundoplication",
-                r"(?:gastric bypass|bariatric) surgery",
-                r"abdominal (?:surgery|operation)",
-                r"(?:video-assisted )?thoracoscopic (?:surgery|resection|lobectomy)",
-                "VATS",
+                "cardiac.rcri.intraperitoneal_intra_abdominal",
             ),
         )
         put(
@@ -543,7 +493,7 @@ class Rcri(Calculator):
             _any(
                 cue(facts, "mi"),
                 cue(facts, "cad"),
-                facts.condition("positive (?:exercise|stress) test", "Q waves?", "nitrate"),
+                facts.condition("cardiac.rcri.positive_exercise_stress"),
             ),
         )
         put(
@@ -552,15 +502,12 @@ class Rcri(Calculator):
             _any(
                 cue(facts, "chf"),
                 facts.condition(
-                    "pulmonary edema",
-                    "paroxysmal nocturnal dyspnea",
-                    "S3 gallop",
-                    "bilateral rales",
+                    "cardiac.rcri.pulmonary_edema",
                 ),
             ),
         )
         put(out, "cerebrovascular_disease", cue(facts, "cerebrovascular"))
-        put(out, "insulin", facts.medication(*_load_cues("insulin")))
+        put(out, "insulin", facts.medication("insulin"))
         put(out, "creatinine", facts.measurement("creatinine"))
         return out
 
@@ -621,24 +568,7 @@ class FraminghamChd(Calculator):
         put(out, "smoker", rf.get("smoking"))
         htn = cue(facts, "hypertension")
         meds = facts.medication(
-            r"\w+pril",
-            r"\w+sartan",
-            r"\w+olol",
-            r"\w+dipine",
-            "hydrochlorothiazide",
-            "HCTZ",
-            "chlorthalidone",
-            "diuretics?",
-            "antihypertensives?",
-            "furosemide",
-            "spironolactone",
-            "indapamide",
-            "diltiazem",
-            "verapamil",
-            "clonidine",
-            "hydralazine",
-            "doxazosin",
-            "prazosin",
+            "cardiac.framinghamchd.pril",
         )
         put(
             out,

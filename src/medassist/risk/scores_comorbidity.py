@@ -94,36 +94,16 @@ class Charlson(Calculator):
             out,
             "copd",
             facts.condition(
-                "COPD",
-                "chronic obstructive pulmonary disease",
-                "emphysema",
-                "chronic bronchitis",
-                "asthma",
-                "interstitial lung disease",
-                "pulmonary fibrosis",
-                "chronic lung disease",
+                "comorbidity.charlson.copd",
             ),
         )
         put(out, "connective_tissue", cue(facts, "connective_tissue"))
         put(out, "peptic_ulcer", cue(facts, "peptic_ulcer"))
         severe_liver = facts.condition(
-            "cirrhosis",
-            "cirrhotic",
-            "portal hypertension",
-            "esophageal varices",
-            "varices",
-            "hepatic encephalopathy",
-            r"(?:moderate|severe|moderate to severe|moderate-to-severe) (?:chronic )?(?:liver|hepatic) disease",
-            r"(?:liver|hepatic) disease[^.;]{0,120}?(?:moderate|severe)",
+            "comorbidity.charlson.cirrhosis",
         )
         mild_liver = facts.condition(
-            "chronic hepatitis",
-            r"hepatitis [BC]",
-            "fatty liver",
-            "NAFLD",
-            "NASH",
-            "steatohepatitis",
-            "liver disease",
+            "comorbidity.charlson.chronic_hepatitis",
         )
         if severe_liver is not None and severe_liver.value:
             out["liver_disease"] = val(severe_liver, "moderate to severe")  # type: ignore[assignment]
@@ -132,11 +112,7 @@ class Charlson(Calculator):
         dm = cue(facts, "diabetes")
         if dm is not None and dm.value:
             organ = facts.condition(
-                "diabetic (?:nephropathy|retinopathy|neuropathy|foot|kidney disease)",
-                "retinopathy",
-                "nephropathy",
-                r"end[- ]organ damage",
-                r"diabetes[^.;]{0,40}?complicated by",
+                "comorbidity.charlson.diabetic_nephropathy_retinopathy",
             )
             out["diabetes"] = (
                 val(organ, "end-organ damage")
@@ -145,49 +121,29 @@ class Charlson(Calculator):
             )  # type: ignore[assignment]
         put(out, "hemiplegia", cue(facts, "hemiplegia"))
         ckd = facts.condition(
-            r"CKD (?:stage )?(?:3|III|4|IV|5|V)",
-            r"stage (?:3|III|4|IV|5|V) (?:chronic kidney disease|CKD)",
-            "end-stage renal disease",
-            "ESRD",
-            "dialysis",
-            "h(?:a)?emodialysis",
-            "renal transplant",
-            "kidney transplant",
-            "moderate (?:to severe )?chronic kidney disease",
-            "severe chronic kidney disease",
+            "comorbidity.charlson.ckd_moderate_severe",
         )
         cr = facts.measurement("creatinine")
         if (ckd is None or not ckd.value) and cr is not None and cr.value > 3:
             ckd = val(cr, True)
         put(out, "ckd_moderate_severe", ckd)
         tumor = facts.condition(
-            "cancer",
-            "carcinoma",
-            "adenocarcinoma",
-            "sarcoma",
-            "melanoma",
-            r"malignan\w+ (?:tumou?r|neoplasm)",
-            "malignancy",
-            r"\w+oma(?= of)",
+            "comorbidity.charlson.cancer",
         )
         if tumor is not None and tumor.value:
-            meta = facts.condition("metasta(?:sis|ses|tic|sized)", "stage (?:IV|4)")
+            meta = facts.condition("comorbidity.charlson.metasta_sis_ses")
             out["solid_tumor"] = (
                 val(meta, "metastatic")
                 if meta is not None and meta.value
                 else val(tumor, "localized")
             )  # type: ignore[assignment]
-        put(
-            out, "leukemia", facts.condition("leuka?emia", "CLL", "CML", "AML", "polycythemia vera")
-        )
+        put(out, "leukemia", facts.condition("comorbidity.charlson.leuka_emia"))
         put(
             out,
             "lymphoma",
-            facts.condition(
-                "lymphoma", "Hodgkin'?s?", "macroglobulinemia", "multiple myeloma", "myeloma"
-            ),
+            facts.condition("comorbidity.charlson.lymphoma"),
         )
-        put(out, "aids", facts.condition("AIDS", "acquired immunodeficiency syndrome"))
+        put(out, "aids", facts.condition("aids"))
         return out
 
     def compute(self, values: dict[str, Any]) -> ScoreResult:

@@ -41,13 +41,7 @@ class GlasgowBlatchford(Calculator):
 
     def relevant(self, facts: NoteFacts) -> bool:
         f = facts.condition(
-            "melena",
-            "melaena",
-            "hematemesis",
-            "haematemesis",
-            r"(?:upper )?GI bleed\w*",
-            "gastrointestinal (?:bleed\\w*|hemorrhage)",
-            "coffee[- ]ground",
+            "gi.glasgowblatchford_relevant.melena",
         )
         return bool(f and f.value)
 

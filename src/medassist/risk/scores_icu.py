@@ -11,6 +11,7 @@ from typing import Any
 
 from medassist.risk.base import Band, Calculator, Component, Evidence, Fact, ScoreResult, register
 from medassist.risk.facts import NoteFacts
+from medassist.risk.score_cues import outside
 from medassist.risk.scoring import choice, criterion, cue, finish, fmt, item, number, put, val
 
 __all__ = ["Sofa", "Apache2"]
@@ -39,38 +40,30 @@ _PRESSOR_CANON = {
 _PRESSOR_DOSE = re.compile(
     r"(\d{1,3}(?:\.\d{1,3})?)\s{0,2}(?:mcg|µg|μg|ug)\s{0,2}/\s{0,2}kg\s{0,2}/\s{0,2}min", re.I
 )
-_CLAUSE_END = re.compile(r"[.;](?:\s|$)")
-_RESPECTIVELY_WINDOW = 300
 
 
-def _respective_dose(text: str, start: int, drug: str) -> float | None:
-    """The dose paired with ``drug`` in "A and B at x and y mcg/kg/min respectively": names
-    and doses of the sentence up to 'respectively', matched by order."""
-    tail = text[start : start + _RESPECTIVELY_WINDOW]
-    i = tail.lower().find("respectively")
-    if i == -1 or _CLAUSE_END.search(tail, 0, i):
-        return None
-    head = text[max(0, start - _RESPECTIVELY_WINDOW) : start]
-    ends = list(_CLAUSE_END.finditer(head))
-    seg = (head[ends[-1].end() :] if ends else head) + tail[:i]
-    names = [m.group(0).lower() for m in _PRESSOR_NAME.finditer(seg)]
+def _respective_dose(clause: str, drug: str) -> float | None:
+    """The dose paired with ``drug`` in "A and B at x and y mcg/kg/min respectively" (a
+    finding of the rule ``icu.pressors_respectively``): names and doses matched by order."""
+    names = [m.group(0).lower() for m in _PRESSOR_NAME.finditer(clause)]
     names = [_PRESSOR_CANON.get(n, n) for n in names]
-    doses = [float(m.group(1)) for m in _PRESSOR_DOSE.finditer(seg)]
+    doses = [float(m.group(1)) for m in _PRESSOR_DOSE.finditer(clause)]
     if len(names) < 2 or len(names) != len(doses) or names.count(drug) != 1:
         return None
     return doses[names.index(drug)]
 
 
-def _vasopressor(facts: NoteFacts, pattern: str, drug: str) -> Fact | None:
-    f = facts.find(
-        rf"\b(?:{pattern})\b[^.;]{{0,40}}?(\d+(?:\.\d+)?)\s*(?:mcg|µg|μg|ug)\s*/\s*kg\s*/\s*min"
-    )
+def _vasopressor(facts: NoteFacts, drug: str) -> Fact | None:
+    f = facts.finding(f"icu.vasopressor.{drug}")
     if f is None:
         return None
-    if f.evidence.start is not None:
-        dose = _respective_dose(facts.text, f.evidence.start, drug)
-        if dose is not None:
-            return val(f, dose, note=f"{drug} {fmt(dose)} mcg/kg/min (doses listed 'respectively')")
+    start = f.evidence.start
+    for clause in facts.matches("icu.pressors_respectively"):
+        if start is not None and clause.start <= start < clause.end:
+            dose = _respective_dose(clause.text, drug)
+            if dose is not None:
+                note = f"{drug} {fmt(dose)} mcg/kg/min (doses listed 'respectively')"
+                return val(f, dose, note=note)
     m = re.findall(r"(\d+(?:\.\d+)?)\s*(?:mcg|µg|μg|ug)", f.value)
     return val(f, float(m[-1])) if m else None
 
@@ -83,7 +76,7 @@ _BILI_VALUE_FIRST = (
 
 
 def _bilirubin_value_first(facts: NoteFacts) -> Fact | None:
-    f = facts.find(_BILI_VALUE_FIRST)
+    f = facts.finding("icu.bilirubin_value_first.mg_dl_his")
     if f is None:
         return None
     m = re.match(r"\d{1,2}(?:\.\d{1,2})?", f.value)
@@ -134,9 +127,7 @@ class Sofa(Calculator):
     ]
 
     def relevant(self, facts: NoteFacts) -> bool:
-        icu = facts.find(
-            r"\b(?:ICU|intensive care|sepsis|septic shock|vasopressors?|norepinephrine|intubated)\b"
-        )
+        icu = facts.finding("icu.sofa_relevant.icu_intensive_care")
         n = sum(
             facts.measurement(k) is not None
             for k in ("pao2", "platelets", "bilirubin", "creatinine")
@@ -150,7 +141,7 @@ class Sofa(Calculator):
         if "bilirubin" not in out:
             put(out, "bilirubin", _bilirubin_value_first(facts))
         if "fio2" not in out:
-            ra = facts.find(r"\broom air\b")
+            ra = facts.finding("icu.sofa.broom_air")
             if ra is not None:
                 out["fio2"] = val(ra, 21.0)  # type: ignore[assignment]
         mp = facts.measurement("map")
@@ -166,20 +157,18 @@ class Sofa(Calculator):
             "mechanical_ventilation",
             _any_true(
                 cue(facts, "mechanical_ventilation"),
-                facts.condition("CPAP", "continuous positive airway pressure", "BiPAP"),
+                outside(facts, facts.condition("icu.sofa.cpap"), "acute.oxygen.sleep_pap"),
             ),
         )
-        put(out, "dopamine", _vasopressor(facts, "dopamine", "dopamine"))
-        put(out, "dobutamine", _vasopressor(facts, "dobutamine", "dobutamine"))
-        put(out, "epinephrine", _vasopressor(facts, "epinephrine|adrenaline", "epinephrine"))
+        put(out, "dopamine", _vasopressor(facts, "dopamine"))
+        put(out, "dobutamine", _vasopressor(facts, "dobutamine"))
+        put(out, "epinephrine", _vasopressor(facts, "epinephrine"))
         put(
             out,
             "norepinephrine",
-            _vasopressor(facts, "norepinephrine|noradrenaline|levophed", "norepinephrine"),
+            _vasopressor(facts, "norepinephrine"),
         )
-        uo = facts.find(
-            r"urine output[^.]{0,30}?(\d+(?:\.\d+)?)\s*(?:mL|ml|cc)(?:/day|/24 ?h| per day| in 24 hours| over 24 hours)?"
-        )
+        uo = facts.finding("icu.sofa.urine_output_ml")
         if uo is not None:
             m = re.findall(r"(\d+(?:\.\d+)?)\s*(?:mL|ml|cc)", uo.value)
             if m:
@@ -331,22 +320,16 @@ def _acute_renal_failure(facts: NoteFacts) -> Fact | None:
     kidney disease: without a chronic cause, newly impaired renal function in an acutely ill
     patient is read as acute (Knaus 1985 doubles the creatinine points for it)."""
     named = facts.condition(
-        "acute renal failure",
-        "acute kidney injury",
-        "AKI",
-        "ARF",
-        "acute renal injury",
-        r"acute (?:renal|kidney) (?:dysfunction|impairment|insufficiency)",
+        "icu.acute_renal_failure.acute_renal_failure",
     )
     if named is not None:
         return named
     impaired = facts.condition(
-        r"(?:impaired|reduced|decreased|worsening|deteriorating|declining) (?:renal|kidney) function",
-        r"(?:renal|kidney) (?:impairment|dysfunction)",
+        "icu.acute_renal_failure.impaired_reduced_decreased",
     )
     if impaired is None or not impaired.value:
         return None
-    if facts.find(_CHRONIC_RENAL) is not None:
+    if facts.finding("icu.acute_renal_failure.bchronic_renal_kidney") is not None:
         return None
     return val(impaired, True, note="renal impairment with no chronic kidney disease documented")
 
@@ -401,7 +384,7 @@ class Apache2(Calculator):
     ]
 
     def relevant(self, facts: NoteFacts) -> bool:
-        icu = facts.find(r"\b(?:ICU|intensive care|critical care)\b")
+        icu = facts.finding("icu.apache2_relevant.icu_intensive_care")
         n = sum(
             facts.measurement(k) is not None
             for k in ("ph", "sodium", "potassium", "creatinine", "hematocrit", "wbc")
@@ -436,7 +419,7 @@ class Apache2(Calculator):
                 sbp, round((sbp.value + 2 * dbp.value) / 3, 1), note="MAP from SBP/DBP"
             )  # type: ignore[assignment]
         if "fio2" not in out:
-            ra = facts.find(r"\broom air\b")
+            ra = facts.finding("icu.sofa.broom_air")
             if ra is not None:
                 out["fio2"] = val(ra, 21.0)  # type: ignore[assignment]
         put(out, "acute_renal_failure", _acute_renal_failure(facts))
@@ -446,20 +429,12 @@ class Apache2(Calculator):
             _any_true(
                 cue(facts, "immunocompromise"),
                 facts.condition(
-                    "cirrhosis",
-                    "NYHA (?:class )?IV",
-                    "dialysis",
-                    "h(?:a)?emodialysis",
-                    "home oxygen",
-                    "ESRD",
-                    "end-stage renal disease",
+                    "icu.apache2.cirrhosis",
                 ),
             ),
         )
-        elective = facts.find(r"\belective (?:surgery|operation|\w+ectomy|repair)\b")
-        emergency = facts.find(
-            r"\b(?:emergency|emergent|urgent) (?:surgery|operation|laparotomy|\w+ectomy|repair)\b"
-        )
+        elective = facts.finding("icu.apache2.belective_surgery_operation")
+        emergency = facts.finding("icu.apache2.emergency_emergent_urgent")
         if emergency is not None:
             out["admission_type"] = val(emergency, "emergency postoperative")  # type: ignore[assignment]
         elif elective is not None:

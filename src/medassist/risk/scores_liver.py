@@ -17,13 +17,13 @@ _ENCEPH = ["none", "grade 1-2", "grade 3-4"]
 
 
 def _ascites(facts: NoteFacts) -> Fact | None:
-    f = facts.condition("ascites", "ascitic fluid", "shifting dullness", "fluid wave")
+    f = facts.condition("liver.ascites.ascites")
     if f is None:
         return None
     if not f.value:
         return val(f, "absent")
-    ctx = facts.text[max(0, (f.evidence.start or 0) - 40) : (f.evidence.end or 0) + 10].lower()
-    if re.search(r"mild|slight|small|minimal|trace", ctx):
+    lo, hi = (f.evidence.start or 0) - 40, (f.evidence.end or 0) + 10
+    if any(lo <= w.start and w.end <= hi for w in facts.matches("liver.ascites.slight_word")):
         return val(f, "slight")
     return val(f, "moderate")
 
@@ -40,7 +40,7 @@ def _orientation(facts: NoteFacts) -> Fact | None:
     """Hepatic encephalopathy read from a disorientation (West Haven criteria): oriented to
     self only (disoriented to time and place) is grade 3; oriented x2 (to time) is grade 2.
     A fully oriented patient gives no answer here (other signs may still apply)."""
-    f = facts.find(_ORIENTED)
+    f = facts.finding("liver.orientation.aao_ao_oriented")
     if f is None:
         return None
     m = re.search(r"([0-4]|one|two|three|four)\b", f.value, re.I)
@@ -51,9 +51,7 @@ def _orientation(facts: NoteFacts) -> Fact | None:
 
 
 def _encephalopathy(facts: NoteFacts) -> Fact | None:
-    g = facts.find(
-        r"(?:encephalopathy|coma)[^.]{0,20}grade\s*(I{1,3}V?|IV|[1-4])|(?:grade|stage)\s*(I{1,3}V?|IV|[1-4])(?:\s*[-–]\s*(?:I{1,3}V?|IV|[1-4]))?\s*(?:hepatic )?encephalopathy|west haven (?:grade )?(I{1,3}V?|IV|[1-4])"
-    )
+    g = facts.finding("liver.encephalopathy.encephalopathy_coma_grade")
     if g is not None:
         m = re.search(r"(IV|I{1,3}|[1-4])(?!.*(?:IV|I{1,3}|[1-4]))", g.value)
         n = {"I": 1, "II": 2, "III": 3, "IV": 4}.get(m.group(1)) if m else None
@@ -65,17 +63,7 @@ def _encephalopathy(facts: NoteFacts) -> Fact | None:
     if oriented is not None:
         return oriented
     f = facts.condition(
-        "hepatic encephalopathy",
-        "encephalopathy",
-        "altered mental status",
-        r"altered (?:sensorium|level of consciousness)",
-        "asterixis",
-        "confus(?:ed|ion)",
-        "disoriented",
-        "somnolen\\w+",
-        "obtunded",
-        "comatose",
-        "coma",
+        "liver.encephalopathy.hepatic_encephalopathy",
     )
     if f is None:
         return None
@@ -83,7 +71,7 @@ def _encephalopathy(facts: NoteFacts) -> Fact | None:
         return val(f, "none")
     severe = re.search(
         r"coma|obtund|stupor|somnolen|unrespons",
-        (f.value and facts.text[(f.evidence.start or 0) : (f.evidence.end or 0)] or "").lower(),
+        (f.evidence.text or "").lower(),
     )
     return val(f, "grade 3-4" if severe else "grade 1-2")
 
@@ -120,7 +108,7 @@ class ChildPugh(Calculator):
     ]
 
     def relevant(self, facts: NoteFacts) -> bool:
-        f = facts.condition("cirrhosis", "cirrhotic", "chronic liver disease", "liver failure")
+        f = facts.condition("liver.childpugh_relevant.cirrhosis")
         return bool(f and f.value)
 
     def derive(self, facts: NoteFacts) -> dict[str, Fact]:
@@ -175,11 +163,7 @@ class MeldNa(Calculator):
 
     def relevant(self, facts: NoteFacts) -> bool:
         f = facts.condition(
-            "cirrhosis",
-            "cirrhotic",
-            "chronic liver disease",
-            "liver failure",
-            "liver transplant\\w*",
+            "liver.meldna_relevant.cirrhosis",
         )
         return bool(f and f.value)
 
@@ -190,9 +174,7 @@ class MeldNa(Calculator):
         put(
             out,
             "dialysis",
-            facts.condition(
-                "h(?:a)?emodialysis", "dialysis", "CVVHD?", "CRRT", "continuous renal replacement"
-            ),
+            facts.condition("liver.meldna.emodialysis"),
         )
         return out
 

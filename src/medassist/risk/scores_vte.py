@@ -8,7 +8,6 @@ from medassist.risk.base import Band, Calculator, Evidence, Fact, ScoreResult, r
 from medassist.risk.facts import NoteFacts
 from medassist.risk.score_cues import unhedged_condition
 from medassist.risk.scoring import (
-    _cues,
     choice,
     criterion,
     cue,
@@ -19,6 +18,7 @@ from medassist.risk.scoring import (
     sex_input,
     val,
 )
+from medassist.risk.tables import load_table
 
 __all__ = ["WellsPe", "WellsDvt", "Perc", "Caprini"]
 
@@ -45,7 +45,7 @@ def _prior_vte(facts: NoteFacts) -> Fact | None:
 
 
 def _malignancy(facts: NoteFacts) -> Fact | None:
-    return unhedged_condition(facts, *_cues()["cancer"])
+    return unhedged_condition(facts, "cancer")
 
 
 @register
@@ -107,9 +107,7 @@ class WellsPe(Calculator):
     ]
 
     def relevant(self, facts: NoteFacts) -> bool:
-        f = facts.condition(
-            "pulmonary embol\\w*", "PE", "dyspnea", "shortness of breath", "pleuritic chest pain"
-        )
+        f = facts.condition("vte.wellspe_relevant.pulmonary_embol")
         return bool(f and f.value)
 
     def derive(self, facts: NoteFacts) -> dict[str, Fact]:
@@ -120,13 +118,10 @@ class WellsPe(Calculator):
             out,
             "pe_most_likely",
             facts.condition(
-                r"(?:PE|pulmonary embol\w*) (?:is|was) (?:considered )?(?:the )?(?:most likely|leading|primary|#1) diagnosis",
-                r"(?:high|strong) (?:clinical )?suspicion (?:of|for) (?:PE|pulmonary embol\w*)",
-                r"(?:confirmed|revealed|showed|demonstrated|consistent with|diagnosed with|diagnosis of|"
-                r"suspected|suspicion of|concern for|evidence of)[^.;]{0,40}?(?:\bPE\b|pulmonary embol\w*|saddle embol\w*)",
+                "vte.wellspe.pe_pulmonary_embol",
             ),
         )
-        put(out, "immobilization_or_surgery", facts.condition(_RECENT_SURGERY, _IMMOBILIZATION))
+        put(out, "immobilization_or_surgery", facts.condition("vte.wellspe.underwent_underwent_an"))
         put(out, "previous_pe_dvt", _prior_vte(facts))
         put(out, "hemoptysis", cue(facts, "hemoptysis"))
         put(out, "malignancy", _malignancy(facts))
@@ -207,96 +202,70 @@ class WellsDvt(Calculator):
     ]
 
     def relevant(self, facts: NoteFacts) -> bool:
-        f = facts.condition("deep vein thrombosis", "DVT", r"(?:leg|calf) (?:swelling|pain)")
+        f = facts.condition("vte.wellsdvt_relevant.deep_vein_thrombosis")
         return bool(f and f.value)
 
     def derive(self, facts: NoteFacts) -> dict[str, Fact]:
         out: dict[str, Fact] = {}
         put(out, "active_cancer", _malignancy(facts))
-        put(out, "bedridden_or_surgery", facts.condition(_RECENT_SURGERY, _IMMOBILIZATION))
+        put(out, "bedridden_or_surgery", facts.condition("vte.wellspe.underwent_underwent_an"))
         put(
             out,
             "calf_swelling",
             facts.condition(
-                r"calf (?:circumference|swelling)[^.]{0,40}(?:[3-9]|\d\d)(?:\.\d)? ?cm (?:larger|greater|more)",
-                r"(?:[3-9]|\d\d)(?:\.\d)? ?cm (?:larger|greater|increase)[^.]{0,30}calf",
+                "vte.wellsdvt.calf_circumference_swelling",
             ),
         )
         put(
             out,
             "collateral_veins",
             facts.condition(
-                r"collateral (?:superficial )?veins",
-                r"superficial venous collaterals?",
-                r"(?:newly )?(?:prominent|dilated|distended|engorged|visible) superficial ve(?:ins|nous channels)",
+                "vte.wellsdvt.collateral_superficial_veins",
             ),
         )
         put(
             out,
             "entire_leg_swollen",
             facts.condition(
-                r"(?:entire|whole) (?:left |right )?(?:leg|lower (?:extremity|limb)) (?:was |is )?swollen",
-                r"swelling of the (?:entire|whole) (?:left |right )?(?:leg|lower (?:extremity|limb))",
-                r"(?:entire|whole) (?:left |right )?(?:leg|lower (?:extremity|limb))[^.]{0,20}(?:swelling|edema)",
+                "vte.wellsdvt.entire_whole_left",
             ),
         )
         put(
             out,
             "localized_tenderness",
             facts.condition(
-                r"tenderness (?:along|over) the (?:deep vein|deep venous|femoral|popliteal|course)",
-                r"(?:calf|thigh|popliteal) tenderness",
-                r"tender (?:calf|thigh|popliteal)",
-                r"palpation of the (?:left |right )?calf elicits pain",
-                r"(?:focal|localized|point) tenderness (?:along|over|in) the (?:\w+ ){0,2}(?:calf|thigh|popliteal|venous)",
-                r"tender\w*[^.;]{0,120}?\b(?:course of the |along the )deep ven(?:ous system|ous|s)\b",
+                "vte.wellsdvt.tenderness_along_over",
             ),
         )
         put(
             out,
             "pitting_edema",
             facts.condition(
-                r"pitting (?:o)?edema (?:of|in) the (?:left|right|symptomatic|affected)",
-                r"(?:left|right|unilateral) (?:leg |lower extremity |lower limb )?pitting (?:o)?edema",
+                "vte.wellsdvt.pitting_edema_of",
             ),
         )
         put(
             out,
             "paralysis_or_cast",
             facts.condition(
-                "paralysis",
-                "paresis",
-                "plaster cast",
-                r"(?:leg|lower limb) cast",
-                "hemiplegia",
-                "paraplegia",
+                "vte.wellsdvt.paralysis",
             ),
         )
         put(
             out,
             "previous_dvt",
-            facts.condition(
-                r"(?:history of|prior|previous|past) (?:deep vein thrombosis|deep venous thrombosis|DVT)"
-            ),
+            facts.condition("vte.wellsdvt.history_of_prior"),
         )
         alt = unhedged_condition(
             facts,
-            r"(?:alternative|other) diagnos[ie]s (?:is |was )?(?:more |as )?likely",
-            "cellulitis",
-            "Baker'?s cyst",
-            r"(?:muscle|calf) (?:strain|injury|hematoma)",
-            "superficial thrombophlebitis",
-            "lymphedema",
+            "vte.wellsdvt.alternative_other_diagnos",
         )
         dvt = facts.condition(
-            "deep vein thrombosis",
-            "deep venous thrombosis",
-            "DVT",
-            r"(?:leg|calf|popliteal|femoral) vein thrombosis",
+            "vte.wellsdvt.deep_vein_thrombosis",
         )
         if dvt is None:
             # a suspected DVT is still the working diagnosis ("concern for a thrombotic process")
-            dvt = val(facts.find(_DVT_SUSPECTED), True)
+            dvt = val(facts.finding("vte.wellsdvt.concern_suspicion_suspected"), True)
         if alt is not None and alt.value:
             out["alternative_diagnosis"] = alt
         elif dvt is None or not dvt.value:
@@ -374,7 +343,7 @@ class Perc(Calculator):
     ]
 
     def relevant(self, facts: NoteFacts) -> bool:
-        f = facts.condition("pulmonary embol\\w*", "PE")
+        f = facts.condition("vte.perc_relevant.pulmonary_embol")
         return bool(f and f.value)
 
     def derive(self, facts: NoteFacts) -> dict[str, Fact]:
@@ -386,11 +355,7 @@ class Perc(Calculator):
             out,
             "unilateral_leg_swelling",
             facts.condition(
-                r"(?:unilateral|left|right) (?:leg|calf|lower (?:extremity|limb)) (?:swelling|edema|oedema)",
-                r"swollen (?:left|right) (?:leg|calf)",
-                r"(?:left|right) (?:leg|calf|lower extremity) (?:was |is )?swollen",
-                r"swelling (?:of|in) (?:the|his|her) (?:left|right) (?:leg|calf|thigh|lower (?:extremity|limb))",
-                r"(?:leg|calf) swelling (?:on|of|in) (?:the|his|her) (?:left|right)",
+                "vte.perc.unilateral_left_right",
             ),
         )
         put(out, "hemoptysis", cue(facts, "hemoptysis"))
@@ -398,22 +363,14 @@ class Perc(Calculator):
             out,
             "recent_surgery_trauma",
             facts.condition(
-                _RECENT_SURGERY,
-                r"(?:recent|major|blunt|penetrating|multiple|significant|severe) trauma",
-                r"traumatic injur\w+",
-                r"motor vehicle (?:accident|collision|crash)",
-                "MVA",
-                "MVC",
-                r"fractur(?:e|ed|es)",
+                "vte.perc.underwent_underwent_an",
             ),
         )
         put(out, "prior_pe_dvt", _prior_vte(facts))
         put(
             out,
             "hormone_use",
-            facts.medication(
-                *__import__("medassist.risk.scoring", fromlist=["_cues"])._cues()["hormone_use"]
-            ),
+            facts.medication("hormone_use"),
         )
         return out
 
@@ -434,237 +391,8 @@ class Perc(Calculator):
         return finish(self, comps)
 
 
-_CAPRINI_SURGERY = {
-    "none": 0,
-    "minor": 1,
-    "major (over 45 min)": 2,
-    "laparoscopic (over 45 min)": 2,
-    "elective major lower extremity arthroplasty": 5,
-}
-_CAPRINI_MOBILITY = {
-    "normal/ambulatory": 0,
-    "medical patient at bed rest": 1,
-    "confined to bed over 72 hours": 2,
-}
-#: a thrombophilia test named and then reported normal is not a positive result
-_LAB_NORMAL = (
-    r"(?! (?:gene )?(?:mutation )?(?:antibod(?:y|ies) )?(?:test(?:ing)? )?(?:level )?"
-    r"(?:is|was|were|are|came back|returned) (?:normal|negative|within normal|wild[- ]type|not detected|unremarkable))"
-)
-
-#: a completed operation: "after a bowel resection", "admitted following ... thromboembolism
-#: removal", "underwent ... repair"; not a minor one, not one dated months or years back
-#: ("status post" is left out: it mostly heads remote surgical history)
-_DONE_SURGERY = (
-    r"(?:after|following|underwent|undergone) (?:an? |the |his |her )?"
-    r"(?:(?!(?:minor|risks?)\b)[\w-]{1,30} ){0,4}?(?:surgery|operation|resection|laparotomy|thoracotomy"
-    r"|craniotomy|\w{2,20}ectomy|arthroplasty|bypass|transplant\w{0,6}|repair|fixation"
-    r"|(?:joint|hip|knee|shoulder|valve) replacement"
-    r"|(?:surgical|operative|thromb\w{0,12}|embol\w{0,8}|clot|tumou?r|mass|cyst) removal)\b"
-    r"(?![^.;]{0,40}\b(?:(?:years?|months?) (?:ago|earlier|before|prior)|in (?:19|20)\d\d"
-    r"|\d{1,2}/\d{1,2}/\d{2,4}))"
-)
-
-_CAPRINI_ITEMS: list[tuple[str, str, int, tuple[str, ...]]] = [
-    (
-        "recent_major_surgery",
-        "Major surgery in the last month",
-        1,
-        (
-            r"(?:major )?surgery (?:\d+|two|three) weeks? ago",
-            # an operation the patient has already had ("confined to bed after a bowel
-            # resection", "admitted following ... thromboembolism removal"), unless minor or
-            # dated months/years back
-            _DONE_SURGERY,
-        ),
-    ),
-    (
-        "recent_chf",
-        "Congestive heart failure in the last month",
-        1,
-        ("congestive heart failure", "CHF", "heart failure"),
-    ),
-    ("recent_sepsis", "Sepsis in the last month", 1, ("sepsis", "septic")),
-    ("recent_pneumonia", "Pneumonia in the last month", 1, ("pneumonia",)),
-    (
-        "plaster_cast",
-        "Immobilizing plaster cast in the last month",
-        2,
-        ("plaster cast", r"\bcast\b", "splint"),
-    ),
-    (
-        "hip_pelvis_leg_fracture",
-        "Hip, pelvis or leg fracture in the last month",
-        5,
-        (
-            r"(?:hip|pelvi[cs]|femu?r\w*|tibia\w*|fibula\w*|leg|ankle) fractures?",
-            r"fractured? (?:of )?(?:the )?(?:left |right )?(?:hip|pelvis|femur|tibia|fibula|leg)",
-        ),
-    ),
-    ("recent_stroke", "Stroke in the last month", 5, ("stroke", "CVA", "cerebrovascular accident")),
-    (
-        "multiple_trauma",
-        "Multiple trauma in the last month",
-        5,
-        (
-            "multiple trauma",
-            "polytrauma",
-            "multiple injuries",
-            r"multiple (?:fractures|traumatic injuries)",
-        ),  # a motor vehicle accident is a mechanism; Caprini's item is polytrauma
-    ),
-    (
-        "spinal_cord_injury",
-        "Acute spinal cord injury with paralysis in the last month",
-        5,
-        # Caprini's item is acute spinal cord injury with paralysis: a spinal (column) injury
-        # in a patient who walks is not it
-        (
-            r"spinal cord (?:injur(?:y|ies)|lesion|compression|trauma)",
-            r"(?:para|quadri|tetra)pleg\w+",
-            r"(?:paralysis|paralyzed|paralysed) (?:of|in) (?:both|the) (?:legs|lower (?:limbs|extremities))",
-        ),
-    ),
-    ("varicose_veins", "Varicose veins", 1, ("varicose veins?", "varicosities")),
-    (
-        "swollen_legs",
-        "Current swollen legs",
-        1,
-        (
-            r"(?:swollen|swelling of the) (?:legs|lower extremities)",
-            r"(?:leg|lower extremity|bilateral) (?:swelling|edema)",
-            r"legs? (?:were|was|are|is) (?:found to be |noted to be )?swollen",
-            r"swollen legs",
-            r"swelling (?:was |were )?(?:noted |seen |present |found )?(?:in|of) (?:the |both |his |her )?(?:legs|lower extremities|lower limbs)",
-        ),
-    ),
-    (
-        "central_venous_access",
-        "Current central venous access",
-        2,
-        (
-            "central (?:venous )?(?:line|catheter|access)",
-            "PICC",
-            "port-a-cath",
-            "central venous catheter",
-        ),
-    ),
-    (
-        "history_vte",
-        "History of DVT/PE",
-        3,
-        (
-            r"(?:history of|prior|previous) (?:deep vein thrombosis|DVT|pulmonary embol\w*|PE|VTE)",
-            r"pulmonary embol(?:ism|us|i)",
-            r"deep (?:vein|venous) thrombosis",
-        ),
-    ),
-    (
-        "family_history_thrombosis",
-        "Family history of thrombosis",
-        3,
-        (
-            r"family history of (?:\w+ )?(?:thrombo\w+|DVT|VTE|clots?|pulmonary embol\w*)",
-            r"family (?:has|had) (?:a )?(?:strong )?history of (?:\w+ )?(?:thrombo\w+|DVT|VTE|clots?)",
-        ),
-    ),
-    (
-        "factor_v_leiden",
-        "Positive factor V Leiden",
-        3,
-        (r"factor V(?: Leiden)?(?! deficiency)" + _LAB_NORMAL,),
-    ),
-    (
-        "prothrombin_20210a",
-        "Positive prothrombin 20210A",
-        3,
-        ("prothrombin (?:gene )?(?:mutation|20210A?)" + _LAB_NORMAL,),
-    ),
-    (
-        "homocysteine",
-        "Elevated serum homocysteine",
-        3,
-        ("(?:elevated|high) (?:serum )?homocysteine", "hyperhomocyst\\w+"),
-    ),
-    (
-        "lupus_anticoagulant",
-        "Positive lupus anticoagulant",
-        3,
-        ("lupus anticoagulant" + _LAB_NORMAL,),
-    ),
-    ("anticardiolipin", "Elevated anticardiolipin antibody", 3, ("anticardiolipin" + _LAB_NORMAL,)),
-    (
-        "hit",
-        "Heparin-induced thrombocytopenia",
-        3,
-        ("heparin-induced thrombocytopenia", r"\bHIT\b"),
-    ),
-    (
-        "other_thrombophilia",
-        "Other congenital or acquired thrombophilia",
-        3,
-        ("thrombophilia", "antiphospholipid", "protein [CS] deficiency", "antithrombin deficiency"),
-    ),
-    (
-        "ibd",
-        "History of inflammatory bowel disease",
-        1,
-        ("inflammatory bowel disease", "Crohn'?s?", "ulcerative colitis", "IBD"),
-    ),
-    ("bmi_over_25", "BMI over 25", 1, ("obes\\w+", "overweight")),
-    (
-        "acute_mi",
-        "Acute myocardial infarction",
-        1,
-        # MDCalc's Caprini form lists acute MI under "other present and past history": a
-        # documented (past) myocardial infarction counts; the bare abbreviation only in capitals
-        (
-            "acute myocardial infarction",
-            "STEMI",
-            "NSTEMI",
-            "acute MI",
-            "myocardial infarction",
-            "heart attack",
-            r"MI(?<=(?-i:MI))",
-        ),
-    ),
-    ("copd", "COPD", 1, ("COPD", "chronic obstructive pulmonary disease", "emphysema")),
-    (
-        "malignancy",
-        "Present or previous malignancy",
-        2,
-        (
-            "cancer",
-            "malignan\\w+",
-            "carcinoma",
-            "lymphoma",
-            "leuka?emia",
-            "sarcoma",
-            "metasta\\w+",
-            "myeloma",
-        ),
-    ),
-    ("other_risk_factors", "Other risk factors", 1, ()),
-    (
-        "pregnant_postpartum",
-        "Pregnant or postpartum (women)",
-        1,
-        ("pregnan\\w+", "postpartum", "post-partum"),
-    ),
-    (
-        "stillborn_abortion",
-        "Unexplained stillborn or recurrent spontaneous abortion (women)",
-        1,
-        ("stillb\\w+", "recurrent (?:spontaneous )?(?:abortion|miscarriage)s?"),
-    ),
-    (
-        "hormones",
-        "Oral contraceptives or hormone replacement (women)",
-        1,
-        ("oral contraceptives?", "OCPs?", "hormone replacement", "HRT", "birth control"),
-    ),
-]
-_WOMEN_ONLY = {"pregnant_postpartum", "stillborn_abortion", "hormones"}
+#: Caprini's points (risk factors, surgery type, mobility) and bands: risk/data/caprini.json
+_CAPRINI = load_table("caprini")
 
 
 @register
@@ -683,73 +411,45 @@ class Caprini(Calculator):
         choice(
             "surgery_type",
             "Type of surgery",
-            list(_CAPRINI_SURGERY),
+            list(_CAPRINI.choices["surgery_type"]),
             "operation described in the note",
             default="none",
         ),
         choice(
             "mobility",
             "Mobility",
-            list(_CAPRINI_MOBILITY),
+            list(_CAPRINI.choices["mobility"]),
             "bed rest / confined to bed",
             default="normal/ambulatory",
         ),
-        *[criterion(name, label) for name, label, _, _ in _CAPRINI_ITEMS],
+        *[criterion(i.name, i.label) for i in _CAPRINI.items],
     ]
-    bands = [
-        Band(label="0: lowest estimated VTE risk", low=0, high=0),
-        Band(label="1-2: low estimated VTE risk", low=1, high=2),
-        Band(label="3-4: moderate estimated VTE risk", low=3, high=4),
-        Band(label="5 or more: high estimated VTE risk", low=5, high=None),
-    ]
+    bands = _CAPRINI.band_models()
 
     def relevant(self, facts: NoteFacts) -> bool:
-        return (
-            facts.find(
-                r"\b(?:VTE|DVT|thrombo)[- ]?prophylaxis\b|\bpre-?operative(?:ly)?\b|\bpost-?operative day\b"
-                r"|\bscheduled for (?:an? )?(?:\w+ )?(?:surgery|operation|\w+ectomy|\w+plasty)\b"
-            )
-            is not None
-        )
+        return facts.finding("vte.caprini_relevant.vte_dvt_thrombo") is not None
 
     def derive(self, facts: NoteFacts) -> dict[str, Fact]:
         out: dict[str, Fact] = {}
         put(out, "age", facts.measurement("age"))
         put(out, "sex", facts.measurement("sex"))
-        for name, _label, _pts, patterns in _CAPRINI_ITEMS:
-            if patterns:
-                read = facts.family_history if name.startswith("family_") else facts.condition
-                put(out, name, read(*patterns))
+        for it in _CAPRINI.items:
+            if it.finding:
+                read = facts.family_history if it.family else facts.condition
+                put(out, it.name, read(it.finding))
 
-        def affirmed(*patterns: str) -> Fact | None:
-            f = facts.condition(*patterns)
+        def affirmed(rule: str) -> Fact | None:
+            f = facts.condition(rule)
             return f if f is not None and f.value else None
 
-        def operation(*patterns: str) -> Fact | None:  # done or planned: Caprini is pre-op
-            f = facts.procedure(*patterns)
+        def operation(rule: str) -> Fact | None:  # done or planned: Caprini is pre-op
+            f = facts.procedure(rule)
             return f if f is not None and f.value else None
 
-        arth = operation(
-            r"total (?:hip|knee) (?:arthroplasty|replacement)",
-            r"(?:hip|knee) arthroplasty",
-            r"(?:major )?lower (?:extremity|limb) (?:arthroplasty|joint replacement)",
-            "THA",
-            "TKA",
-        )
-        lap = operation(r"laparoscop\w+")
-        minor = operation(
-            r"minor (?:surgery|procedure|operation)", "excision", "biopsy", r"arthroscop\w+"
-        )
-        major = operation(
-            "major surgery",
-            "laparotomy",
-            r"\w+ectomy",
-            r"\w+otomy",
-            r"open (?:reduction|repair)",
-            "resection",
-            "bypass",
-            r"transplant\w*",
-        )
+        arth = operation("caprini.surgery.arthroplasty")
+        lap = operation("caprini.surgery.laparoscopic")
+        minor = operation("caprini.surgery.minor")
+        major = operation("caprini.surgery.major")
         surg = (
             val(arth, "elective major lower extremity arthroplasty")
             if arth
@@ -762,13 +462,8 @@ class Caprini(Calculator):
             else None
         )
         put(out, "surgery_type", surg)
-        bed72 = affirmed(
-            r"(?:confined to (?:his |her |the )?bed|bed[- ]?ridden|bed[- ]?bound|bed rest|immobili[sz]ed)[^.;]{0,30}?(?:more than|over|>|for) ?(?:72 hours|(?:3|4|5|6|7|three|four|five|six|seven|several) days|a week|weeks)",
-            r"confined to (?:his |her |the )?bed (?:for )?(?:more than|over) (?:72 hours|3 days)",
-            r"(?:been|stayed|remained|lying) in bed (?:for )?(?:the )?(?:past |last )?(?:more than |over )?"
-            r"(?:72 hours|(?:[4-9]|\d\d|four|five|six|seven|several) days|a week|weeks)",
-        )
-        bed = affirmed(r"bed ?rest", r"bed[- ]?bound", r"bed[- ]?ridden", "confined to bed")
+        bed72 = affirmed("caprini.mobility.bed72")
+        bed = affirmed("caprini.mobility.bed")
         put(
             out,
             "mobility",
@@ -778,7 +473,7 @@ class Caprini(Calculator):
             if bed
             else None,
         )
-        bmi = facts.find(r"\bBMI\b[^\d\n]{0,20}\d{2}(?:\.\d+)?")
+        bmi = facts.finding("vte.caprini.bbmi")
         if bmi is not None:
             import re
 
@@ -790,16 +485,20 @@ class Caprini(Calculator):
         age = values["age"]
         comps = [
             item("age", age, 3 if age >= 75 else 2 if age >= 61 else 1 if age >= 41 else 0),
-            item("surgery_type", values["surgery_type"], _CAPRINI_SURGERY[values["surgery_type"]]),
-            item("mobility", values["mobility"], _CAPRINI_MOBILITY[values["mobility"]]),
+            item(
+                "surgery_type",
+                values["surgery_type"],
+                _CAPRINI.choices["surgery_type"][values["surgery_type"]],
+            ),
+            item("mobility", values["mobility"], _CAPRINI.choices["mobility"][values["mobility"]]),
         ]
         female = values["sex"] == "female"
-        for name, _label, pts, _ in _CAPRINI_ITEMS:
-            v = values[name]
-            if name in _WOMEN_ONLY and not female:
-                comps.append(item(name, v, 0))
+        for it in _CAPRINI.items:
+            v = values[it.name]
+            if it.women_only and not female:
+                comps.append(item(it.name, v, 0))
                 continue
-            comps.append(item(name, v, pts if v else 0))
+            comps.append(item(it.name, v, it.points if v else 0))
         return finish(
             self,
             comps,

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from functools import lru_cache
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from medassist.risk.base import Calculator, Component, Fact, InputSpec, ScoreResult
@@ -120,22 +117,14 @@ def first(*facts: Fact | None) -> Fact | None:
     return None
 
 
-@lru_cache(maxsize=1)
-def _cues() -> dict[str, list[str]]:
-    path = resources.files("medassist.risk") / "data" / "condition_cues.json"
-    data = json.loads(path.read_text(encoding="utf-8"))
-    data.pop("_meta", None)
-    return data
-
-
-def cue(facts: NoteFacts, *keys: str) -> Fact | None:
-    """``facts.condition`` over the synonyms of one or more criterion keys (condition_cues.json).
-
-    Affirmed wins over negated across keys."""
+def cue(facts: NoteFacts, *rules: str) -> Fact | None:
+    """``facts.condition`` over one or more finding rules (``text/rules/finding_rules.json``);
+    a rule named ``family_history...`` is read as a family history. Affirmed wins over negated
+    across rules."""
     negated: Fact | None = None
-    for key in keys:
-        read = facts.family_history if key.startswith("family_history") else facts.condition
-        f = read(*_cues()[key])
+    for rule in rules:
+        read = facts.family_history if rule.startswith("family_history") else facts.condition
+        f = read(rule)
         if f is not None and f.value is True:
             return f
         negated = negated or f

@@ -537,4 +537,102 @@ def find_drug_mentions(text: str) -> list[Entity]:
             continue
         found.append(_entity(text, start, end, concept))
         next_free = i + k
-    return found
+    return _with_defined_abbreviations(text, found)
+
+
+# --- abbreviations the text defines ------------------------------------------------------------
+
+#: "cytosine arabinoside (ARA-C)": an abbreviation in brackets right after a drug name
+_DEFINED_AFTER = re.compile(r"\s*[(\[]\s*(?P<abbr>[A-Za-z0-9][A-Za-z0-9+/-]{1,11})\s*[)\],;]")
+#: "ARA-C (cytosine arabinoside)": the abbreviation before the bracketed name
+_DEFINED_BEFORE = re.compile(r"(?<![\w-])(?P<abbr>[A-Za-z0-9][A-Za-z0-9+/-]{1,11})\s*[(\[]\s*$")
+#: bracketed tokens that are sig words, not abbreviations of the drug
+_NOT_ABBREVIATIONS = frozenset(
+    [
+        "IV",
+        "PO",
+        "IM",
+        "SC",
+        "SQ",
+        "SL",
+        "PR",
+        "NG",
+        "PRN",
+        "BID",
+        "TID",
+        "QID",
+        "QD",
+        "QHS",
+        "OD",
+        "BD",
+        "TDS",
+        "QDS",
+        "ER",
+        "XR",
+        "XL",
+        "SR",
+        "CR",
+        "DR",
+        "EC",
+        "ODT",
+        "HCL",
+        "MG",
+        "MCG",
+        "ML",
+        "USP",
+        "INN",
+        "BAN",
+        "TM",
+        "OTC",
+        "RX",
+        "HFA",
+        "MDI",
+        "DPI",
+    ]
+)
+
+
+def _abbreviation(candidate: str) -> bool:
+    letters = [c for c in candidate if c.isalpha()]
+    if len(letters) < 2 or candidate.upper() in _NOT_ABBREVIATIONS:
+        return False
+    return sum(c.isupper() for c in letters) * 2 >= len(letters) + 1  # mostly capitals
+
+
+def _with_defined_abbreviations(text: str, found: list[Entity]) -> list[Entity]:
+    """Add the later mentions of an abbreviation the text defines next to a drug name (one
+    concept per abbreviation; the first definition wins). Schwartz & Hearst's pattern, both
+    ways: "long name (ABBR)" and "ABBR (long name)"."""
+    defined: dict[str, Entity] = {}
+    for entity in found:
+        after = _DEFINED_AFTER.match(text, entity.end, min(len(text), entity.end + 20))
+        if after is not None and _abbreviation(after.group("abbr")):
+            defined.setdefault(after.group("abbr"), entity)
+        before = _DEFINED_BEFORE.search(text, max(0, entity.start - 16), entity.start)
+        if (
+            before is not None
+            and _abbreviation(before.group("abbr"))
+            and text[entity.end : entity.end + 2].lstrip()[:1] in (")", "]")
+        ):
+            defined.setdefault(before.group("abbr"), entity)
+    known = {e.text for e in found}
+    defined = {a: e for a, e in defined.items() if a not in known}
+    if not defined:
+        return found
+    pattern = re.compile(
+        r"(?<![\w-])(?:"
+        + "|".join(re.escape(a) for a in sorted(defined, key=len, reverse=True))
+        + r")(?![\w-])"
+    )
+    taken = [(e.start, e.end) for e in found]
+    extra: list[Entity] = []
+    for match in pattern.finditer(text):
+        start, end = match.span()
+        if any(s < end and start < e for s, e in taken):
+            continue
+        source = defined[match.group()]
+        concept = DrugConcept(source.preferred or source.text, source.code)
+        extra.append(_entity(text, start, end, concept))
+    if not extra:
+        return found
+    return sorted([*found, *extra], key=lambda e: e.start)

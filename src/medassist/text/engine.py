@@ -8,8 +8,11 @@ __all__ = ["extract"]
 
 
 def extract(text: str) -> TextExtraction:
+    from medassist.text.allergies import extract_allergies
+    from medassist.text.case_values import read_case_values
     from medassist.text.context import apply_context
     from medassist.text.demographics import extract_demographics
+    from medassist.text.findings import extract_findings
     from medassist.text.matcher import find_entities
     from medassist.text.measurements import extract_labs, extract_vitals
     from medassist.text.medications import extract_medications
@@ -19,21 +22,28 @@ def extract(text: str) -> TextExtraction:
 
     sections = detect_sections(text)
     sentences = split_sentences(text)
-    entities = find_entities(text)
+    entities = find_entities(text, sections)
     for entity in entities:
         entity.section = section_at(sections, entity.start)
     apply_context(text, sentences, sections, entities)
     medications = extract_medications(text, sentences, sections, entities)
+    allergens = [m for m in medications if m.allergen]
     extraction = TextExtraction(
         text_length=len(text),
         sections=sections,
         entities=entities,
         # an allergen is not a medication taken: kept apart so no consumer counts it as one
         medications=[m for m in medications if not m.allergen],
-        allergens=[m for m in medications if m.allergen],
+        allergens=allergens,
+        allergies=extract_allergies(text, sections, allergens),
         vitals=extract_vitals(text),
         labs=extract_labs(text),
         demographics=extract_demographics(text),
+        sentences=sentences,
+        # the calculators' criteria, read once here (text/rules/finding_rules.json)
+        findings=extract_findings(text, sentences, sections, entities),
     )
+    spans = [(m.start, m.end) for m in (*extraction.vitals, *extraction.labs)]
+    extraction.findings.extend(read_case_values(text, spans))
     extraction.summary = build_summary(extraction)
     return extraction

@@ -40,7 +40,7 @@ class OpenAIBackend(Backend):
     supports_schema = True
     can_stream = True
     requires = ("httpx",)
-    extra = "dev"
+    extra = "openai"
 
     class Options(Backend.Options):
         base_url: str = Field(..., description="e.g. http://127.0.0.1:8000/v1")
@@ -177,6 +177,7 @@ class OpenAIBackend(Backend):
             "temperature": request.limits.temperature,
             "seed": request.limits.seed,
             "stream": True,
+            "stream_options": {"include_usage": True},  # prompt token counts (OpenAI, vLLM)
         }
         style = self._style
         if request.json_schema is not None and style != "off":

@@ -39,15 +39,17 @@ _COUNT = (
     r"six|seven|eight|nine|ten|" + _NUM + r")"
 )
 _UNIT_WORDS = (
-    r"(?:micrograms?|microg|milligrams?|mcg|µg|μg|ug|mg|grams?|gm|g|international\s+units|units?|iu|u|"
+    r"(?:micrograms?|microg|milligrams?|mcg|µg|μg|ug|mg|nanograms?|ng|grams?|gm|g|"
+    r"million\s+(?:international\s+)?units|miu|international\s+units|units?|iu|u|"
     r"meq|mmol|ml|cc|liters?|litres?|l|puffs?|inhalations?|tablets?|tabs?|pills?|capsules?|caps?|"
     r"drops?|gtts?|sprays?|patch(?:es)?|scoops?|packets?|vials?|ampules?|ampoules?|"
-    r"suppositor(?:y|ies)|%)"
+    r"suppositor(?:y|ies)|sachets?|%)"
 )
 #: "/kg", " per kg", "kg−1" (SI style), then "/h", " per day", "/dose", "/week"
 _PER = r"(?:\s*/\s*|\s+per\s+)"
 _UNIT = (
-    _UNIT_WORDS + r"(?:" + _PER + r"(?:kg|m2|m²|m\(2\))|\s*kg\s*[−⁻-]\s*1(?!\d))?"
+    _UNIT_WORDS + r"(?:" + _PER + r"(?:kg|kilograms?|m2|m²|m\(2\)|square\s+met(?:er|re)s?)"
+    r"|\s*kg\s*[−⁻-]\s*1(?!\d))?"
     r"(?:" + _PER + r"(?:hr|hours?|h|min|minutes?|day|d|dose|week|wk))?"
     r"(?!(?!x\d)[a-z])"  # a letter ends no unit, except a count of courses: "80 mg/m2x3"
 )
@@ -76,6 +78,20 @@ _UNIT_NORMAL: dict[str, str] = {
     "u": "units",
     "iu": "units",
     "international units": "units",
+    "million units": "million units",
+    "million international units": "million units",
+    "miu": "million units",
+    "ng": "ng",
+    "nanogram": "ng",
+    "nanograms": "ng",
+    "sachet": "sachets",
+    "sachets": "sachets",
+    "kilogram": "kg",
+    "kilograms": "kg",
+    "square meter": "m2",
+    "square meters": "m2",
+    "square metre": "m2",
+    "square metres": "m2",
     "meq": "mEq",
     "mmol": "mmol",
     "ml": "mL",

@@ -20,8 +20,10 @@ from medassist.text.medications.prose import (
     forward_dose,
     linked_to_next,
     preposed_dose,
+    respective_doses,
 )
-from medassist.text.medications.sig import Sig, parse_sig
+from medassist.text.medications.scopes import status_overrides
+from medassist.text.medications.sig import Sig, item_end, parse_sig
 from medassist.text.medications.status import (
     _CLAUSE_END,
     _MED_LABEL,
@@ -73,16 +75,26 @@ def extract_medications(
     section_index = _SpanIndex([(sec.start, sec.end, sec.name) for sec in sections])
     out: list[Medication] = []
     taken: set[int] = set()  # start offsets of the doses already given to a mention
+    overrides = status_overrides(text, unique)
+    respectively = respective_doses(text, [(e.start, e.end) for e in unique])
     for index, entity in enumerate(unique):
         next_start = unique[index + 1].start if index + 1 < len(unique) else len(text)
         prev_end = unique[index - 1].end if index > 0 else 0
 
+        reach = _reach(text, unique, index)
+        if reach[1] == entity.end and reach[0] != next_start:
+            # the same drug in brackets ("prednisolone (PSL) ... for two weeks"): one sig
+            next_start = reach[0] if reach[0] is not None else len(text)
         stop = min(_line_end(text, entity.end, _MAX_FORWARD), next_start)
         after = text[entity.end : stop]
         clause = _CLAUSE_END.search(after)
         if clause is not None:
             after = after[: clause.start()]
-        next_is_drug = clause is None and index + 1 < len(unique) and stop == next_start
+        cut = item_end(after)  # "aspirin 75 mg od, GTN spray prn": the prn is not aspirin's
+        next_is_drug = (
+            clause is None and cut == len(after) and index + 1 < len(unique) and stop == next_start
+        )
+        after = after[:cut]
 
         sentence = sentence_index.at(entity.start)
         back_start = max(
@@ -104,7 +116,8 @@ def extract_medications(
             entity,
             dose_lo=entity.start - len(dose_back),
             hi=sentence[1] if sentence else _line_end(text, entity.end, 200),
-            reach=_reach(text, unique, index),
+            reach=reach,
+            respective=respectively.get(index),
             taken=taken,
         )
         status_post, strong = _status_after(after, next_is_drug)
@@ -112,6 +125,7 @@ def extract_medications(
         # a passive cue after the drug ("was stopped") is the latest news; else the closest
         # cue before it, else a bare cue after it ("Lasix held")
         status = status_post if strong and status_post else (status_pre or status_post)
+        status = overrides.get(index, status)  # a list label, an exception, a switch
         section = entity.section
         if section is None:
             holder = section_index.at(entity.start)
@@ -153,6 +167,8 @@ def extract_medications(
 
 
 _OPENS_ASIDE = re.compile(r"\s*[(\[]\s*$")
+#: a mention in brackets right after one to three words: "intravenous immunoglobulin (IVIg"
+_BRACKETED = re.compile(r"(?P<name>(?:[A-Za-z][\w-]*\s+){0,2}[A-Za-z][\w-]*)\s*\(\s*$")
 
 
 def _reach(text: str, unique: list[Entity], index: int) -> tuple[int | None, int]:
@@ -168,15 +184,20 @@ def _reach(text: str, unique: list[Entity], index: int) -> tuple[int | None, int
     if _OPENS_ASIDE.match(text[end : unique[j].start]):
         close = text.find(")", unique[j].end, unique[j].end + 80)
         if close >= 0:
+            # the same drug in brackets ("alprostadil (prostaglandin E1, 10 µg/day)"): the
+            # bracket's dose is this mention's too
+            alias = unique[j].preferred == unique[index].preferred
             while j < len(unique) and unique[j].start < close:
                 j += 1
-            return (unique[j].start if j < len(unique) else None), close
+            return (unique[j].start if j < len(unique) else None), end if alias else close
     return unique[j].start, end
 
 
 def _use(sig: Sig, dose: DoseSpan, source: str) -> None:
     sig.dose, sig.dose_max, sig.unit = dose.dose, dose.dose_max, dose.unit
     sig.source, sig.span = source, (dose.start, dose.end)
+    if sig.frequency is None and dose.unit and ("/hr" in dose.unit or "/min" in dose.unit):
+        sig.frequency = "continuous"  # a rate: "norepinephrine at 0.05 mcg/kg/min"
 
 
 def _attach_prose_dose(
@@ -188,6 +209,7 @@ def _attach_prose_dose(
     hi: int,
     reach: tuple[int | None, int],
     taken: set[int],
+    respective: DoseSpan | None = None,
 ) -> None:
     """Give the mention a dose written in prose when the sig parser found none next to it (or
     only a concentration, or one reached loosely); record the dose as taken (absolute span)."""
@@ -198,9 +220,19 @@ def _attach_prose_dose(
             sig.dose = sig.dose_max = sig.unit = sig.source = sig.span = None
     bound, not_before = reach
     next_start = bound if not_before == entity.end else None
+    if respective is not None and sig.source not in ("head", "combo"):
+        _use(sig, respective, "respectively")
+        taken.add(respective.start)
+        return
     weak = sig.dose is None or sig.source in ("loose", "before", "count") or sig.unit == "%"
     if weak and sig.source != "combo":
         pre = preposed_dose(text, dose_lo, entity.start, taken)
+        if pre is None and (
+            bracket := _BRACKETED.search(text, max(0, entity.start - 40), entity.start)
+        ):
+            # "1 g/kg of intravenous immunoglobulin (IVIg)": the abbreviation stands for the
+            # words before the bracket, which carry the preposed dose
+            pre = preposed_dose(text, dose_lo, bracket.start("name"), taken)
         if pre is not None:
             _use(sig, pre, "preposed")
         elif (

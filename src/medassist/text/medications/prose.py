@@ -29,7 +29,14 @@ from dataclasses import dataclass
 
 from medassist.text.medications.dose import _UNIT, normalize_unit
 
-__all__ = ["DoseSpan", "find_doses", "preposed_dose", "forward_dose", "linked_to_next"]
+__all__ = [
+    "DoseSpan",
+    "find_doses",
+    "preposed_dose",
+    "forward_dose",
+    "linked_to_next",
+    "respective_doses",
+]
 
 _MAX_REACH = 160  # characters searched after a name
 _MAX_LINK_WORDS = 12
@@ -59,9 +66,12 @@ _LINK_WORD = (
 _PREPOSED_GAP = re.compile(r"\s*(?:" + _LINK_WORD + r"\s*){0,5}$", re.IGNORECASE)
 #: words that end the forward reach from a name to a dose
 _BREAK = re.compile(
-    r"(?<![\w-])(?:and|or|but|while|whereas|which|who|whom|after|before|when|because|since|"
-    r"then|until|unless|although|though|if|plus|followed|versus|vs|instead|except|besides|"
-    r"without|than)(?![\w-])|[;\n]|\.(?!\d)",
+    # "and"/"or" that continue the drug's own verb phrase do not break: "X was started and
+    # (then) titrated to N mg"
+    r"(?<![\w-])(?:(?:and|or)(?!\s+(?:(?:then|subsequently|later|gradually|slowly)\s+)?"
+    r"(?:was\s+|were\s+)?[a-z]+(?:ed|en)\b)|but|while|whereas|after|before|when|because|since|"
+    r"until|unless|although|though|if|plus|followed|versus|vs|instead|except|besides|"
+    r"without)(?![\w-])|[;\n]|\.(?!\d)",
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[A-Za-z0-9]+")
@@ -156,3 +166,41 @@ def forward_dose(
 def linked_to_next(text: str, dose_end: int, next_start: int) -> bool:
     """True when the dose ending at ``dose_end`` is preposed to the name at ``next_start``."""
     return dose_end <= next_start and bool(_PREPOSED_GAP.match(text, dose_end, next_start))
+
+
+#: "(500 mg and 250 mg, respectively)": doses listed in the order of the names before them
+_RESPECTIVELY = re.compile(r",?\s*respectively\b", re.IGNORECASE)
+_DOSE_LIST_GAP = re.compile(r"\s*(?:,|and|or|&)?\s*(?:and\s+)?", re.IGNORECASE)
+
+
+def respective_doses(text: str, mentions: list[tuple[int, int]]) -> dict[int, DoseSpan]:
+    """Index in ``mentions`` -> its dose for "A and B (N1 and N2, respectively)" (and "A and B
+    were given at N1 and N2, respectively"): k doses in a row, closed by "respectively", go to
+    the k mentions just before them, in order."""
+    out: dict[int, DoseSpan] = {}
+    if "espectively" not in text:
+        return out
+    for match in _RESPECTIVELY.finditer(text):
+        lo = max(0, match.start() - 200)
+        doses = find_doses(text, lo, match.start())
+        # the run of doses that ends right before "respectively"
+        run: list[DoseSpan] = []
+        end = match.start()
+        for dose in reversed(doses):
+            gap = text[dose.end : end]
+            if not _DOSE_LIST_GAP.fullmatch(gap) and not re.fullmatch(r"\s*", gap):
+                break
+            run.insert(0, dose)
+            end = dose.start
+        if len(run) < 2:
+            continue
+        before = [i for i, (s, e) in enumerate(mentions) if e <= run[0].start and s >= lo]
+        if len(before) < len(run):
+            continue
+        names = before[-len(run) :]
+        span = text[mentions[names[0]][0] : run[0].start]
+        if re.search(r"[.;\n]", span):
+            continue
+        for i, dose in zip(names, run, strict=True):
+            out[i] = dose
+    return out

@@ -20,6 +20,7 @@ from medassist.text.medications.dose import (
 from medassist.text.medications.sig_terms import (
     _ARTICLE,
     _DURATION,
+    _DURATION_DENOMINATOR,
     _DURATION_HINTS,
     _DURATION_NUMBER,
     _DURATION_UNIT,
@@ -63,6 +64,40 @@ class Sig:
 
 _COMBO_SPLIT = re.compile(r"\s*/\s*")
 
+#: a new list item: a comma, "and" or "+" followed by a word that does not continue a sig
+_ITEM_BREAK = re.compile(r"(?:,|\s(?:and|&|\+))\s*(?=[A-Za-z])", re.IGNORECASE)
+_SIG_LEAD = re.compile(
+    r"(?:as|for|with|then|which|that|was|were|is|are|has|had|have|been|given|take|taking|"
+    r"each|every|at|in|on|per|by|via|until|up|to|max|maximum|not|no|total|dose|doses|if|when|"
+    r"one|two|three|four|five|half|tabs?|tablets?|caps?|capsules?|puffs?|drops?|sprays?|"
+    r"daily|nightly|twice|once|x|hold|held|titrate|increase|decrease|taper|wean|start|stop|"
+    r"continue|resume|do|please|may|can|repeat|alternat\w*|use|apply|inject|instill|inhale|"
+    r"chew|dissolve|sliding|scale|before|after|prior|mix|dilute)\b",
+    re.IGNORECASE,
+)
+
+
+_PRN_BEFORE = re.compile(r"(?:p\.?\s?r\.?\s?n\.?|as\s+needed)\s*$", re.IGNORECASE)
+
+
+def item_end(after: str) -> int:
+    """Where the text after a name leaves its sig for the next list item (``len(after)`` if it
+    does not): "aspirin 75 mg od, GTN spray prn" ends before ", GTN"; "metformin 500 mg, with
+    meals" and "Coumadin, which was held" go on."""
+    lowered = None
+    for match in _ITEM_BREAK.finditer(after):
+        pos = match.end()
+        if _PRN_BEFORE.search(after, 0, match.start()):
+            continue  # "p.r.n., pain": the reason follows
+        if _SIG_LEAD.match(after, pos) or _ROUTE_RE.match(after, pos) or _PRN.match(after, pos):
+            continue
+        if lowered is None:
+            lowered = after.lower()
+        if _FREQ.match(lowered, pos) or _DURATION.match(after, pos):
+            continue
+        return match.start()
+    return len(after)
+
 
 def normalize_frequency(text: str) -> str | None:
     """Normalised frequency of a phrase (``b.i.d.`` -> ``BID``, ``every 6 hours`` -> ``q6h``)."""
@@ -82,6 +117,8 @@ def _to_int(word: str | None) -> int | None:
 def _frequency(match: re.Match[str]) -> str | None:
     name = match.lastgroup or ""
     kind = _FREQ_KIND[name]
+    if kind.startswith("="):
+        return kind[1:]
     if kind in _FREQ_CONST:
         return _FREQ_CONST[kind]
     prefix = f"x{name[1:]}_"
@@ -140,6 +177,13 @@ def _prn_reason(after: str) -> str | None:
 def _duration(window: str) -> tuple[str, int, int] | None:
     """The normalised duration ("7 days") and its span in ``window``."""
     for match in _DURATION.finditer(window):
+        short_n = match.group("sn") or match.group("pn")
+        if short_n is not None:  # "3/7", "6/52", "for 3/12"
+            unit_norm = _DURATION_DENOMINATOR[match.group("sd") or match.group("pd")]
+            n = int(short_n)
+            if n == 0:
+                continue
+            return f"{n} {unit_norm.rstrip('s') if n == 1 else unit_norm}", *match.span()
         number = match.group("n") or match.group("n2")
         unit = match.group("u") or match.group("u2")
         if number is None:

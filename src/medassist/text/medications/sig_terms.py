@@ -5,64 +5,33 @@ from __future__ import annotations
 import re
 
 from medassist.text.medications.dose import _WS, _WS_LOWER
+from medassist.text.medications.shorthand import (
+    duration_pattern,
+    frequency_patterns,
+    load_routes,
+)
 
 # --- route, frequency, prn, duration -----------------------------------------------------------
 
-_ROUTES: list[tuple[str, str]] = [
-    ("PO", r"\b(?:p\.\s?o\.?|po|per\s+os|by\s+mouth|orally|oral)(?![a-z])"),
-    ("IV", r"\b(?:i\.v\.?|iv|ivpb|ivp|iv\s+push|intravenous(?:ly)?)(?![a-z])"),
-    ("IM", r"\b(?:i\.m\.?|im|intramuscular(?:ly)?)(?![a-z])"),
-    (
-        "SC",
-        r"\b(?:s\.c\.?|sc|s\.q\.?|sq|sub\s*-?\s*q|subq|subcut(?:aneous(?:ly)?)?|subcu)(?![a-z])",
-    ),
-    ("SL", r"\b(?:s\.l\.?|sl|sublingual(?:ly)?)(?![a-z])"),
-    ("PR", r"(?:(?-i:PR)\b|p\.r\.(?!\s*n)|per\s+rectum\b|rectal(?:ly)?\b|suppository\b)"),
-    (
-        "inhaled",
-        r"\b(?:inhaled|inhalation|inh|via\s+neb(?:ulizer)?|nebs?|nebulized|nebulizer|mdi|"
-        r"inhaler|hfa)(?![a-z])",
-    ),
-    ("NG", r"\b(?:(?:via|per)\s+(?:ngt?|og)|ng\s+tube|ngt)(?![a-z])"),
-    ("per tube", r"\b(?:via|per)\s+(?:peg|g[- ]?tube|j[- ]?tube|feeding\s+tube|tube)(?![a-z])"),
-    ("transdermal", r"\b(?:transdermal(?:ly)?|patch(?:es)?|td)(?![a-z])"),
-    ("topical", r"\b(?:topical(?:ly)?|cream|ointment|lotion|gel)(?![a-z])"),
-    ("ophthalmic", r"\b(?:ophthalmic|eye\s*drops?|(?:in|to)\s+(?:each|both)\s+eyes?)(?![a-z])"),
-    ("nasal", r"\b(?:intranasal(?:ly)?|nasal(?:ly)?|each\s+nostril|per\s+nostril)(?![a-z])"),
-]
+_ROUTES: list[tuple[str, str]] = [(r.route, r.after) for r in load_routes()]
 _ROUTE_RE = re.compile(
     _WS + "(?:" + "|".join(f"(?P<r{i}>{p})" for i, (_, p) in enumerate(_ROUTES)) + ")",
     re.IGNORECASE,
 )
 _ROUTE_NAME = {f"r{i}": name for i, (name, _) in enumerate(_ROUTES)}
+_ROUTE_BEFORE_NORMAL = {form: r.route for r in load_routes() for form in r.before}
 _ROUTE_BEFORE = re.compile(
-    r"(?:^|[\s(])(?P<r>iv|i\.v\.|po|p\.o\.|sl|im|sc|sq|subq|subcu|subcutaneous|intravenous|"
-    r"inhaled|nebulized|topical|oral|transdermal)\s+$",
+    r"(?:^|[\s(])(?P<r>"
+    + "|".join(re.escape(f) for f in sorted(_ROUTE_BEFORE_NORMAL, key=len, reverse=True))
+    + r")\)?\s+$",  # "intravenous (IV) ceftriaxone"
     re.IGNORECASE,
 )
-_ROUTE_BEFORE_NORMAL = {
-    "iv": "IV",
-    "i.v.": "IV",
-    "intravenous": "IV",
-    "po": "PO",
-    "p.o.": "PO",
-    "oral": "PO",
-    "sl": "SL",
-    "im": "IM",
-    "sc": "SC",
-    "sq": "SC",
-    "subq": "SC",
-    "subcu": "SC",
-    "subcutaneous": "SC",
-    "inhaled": "inhaled",
-    "nebulized": "inhaled",
-    "topical": "topical",
-    "transdermal": "transdermal",
-}
 
 _WN = r"(?:\d+|one|two|three|four|five|six|seven|eight|ten|twelve|twenty-four)"
 _H = r"\.?\s*h(?:ours?|rs?|r)?\b\.?"
 _FREQ_PATTERNS: list[tuple[str, str]] = [
+    # shorthand tokens from data/sig_shorthand.tsv ("=BID": the value itself)
+    *frequency_patterns(),
     ("qrange", r"\bq\.?\s*(?P<a>\d+)\s*(?:-|–|to)\s*(?P<b>\d+)" + _H),
     (
         "qrange",
@@ -102,7 +71,8 @@ _FREQ_PATTERNS: list[tuple[str, str]] = [
     ),
     ("QOD", r"\bq\.?\s?o\.?\s?d\.?(?![a-z])|\bevery\s+other\s+day\b"),
     ("weekly2", r"\btwice\s+(?:a|per|each)\s+week\b|\b(?:two|2)\s+times\s+(?:a|per)\s+week\b"),
-    ("weekly3", r"\b(?:three|3)\s+times\s+(?:a|per)\s+week\b"),
+    ("weekly2", r"\b(?:twice|two\s+times|2\s+times)\s+weekly\b"),
+    ("weekly3", r"\b(?:three|3)\s+times\s+(?:(?:a|per)\s+week|weekly)\b"),
     (
         "weekly",
         r"\bweekly\b|\bonce\s+(?:a|per|each)\s+week\b|\bevery\s+week\b|\bq\.?\s*(?:1\s*)?w(?:ee)?k\b\.?|\bq\.?\s*week\b|\bper\s+week\b|\ba\s+week\b",
@@ -116,7 +86,7 @@ _FREQ_PATTERNS: list[tuple[str, str]] = [
     ),
     (
         "daily",
-        r"\bq\.?\s?d\.?(?![a-z])|\bq\.?\s*day\b|\bqday\b|\bdaily\b|\bonce\s+(?:a\s+|per\s+|each\s+)?day\b|\bevery\s+day\b|\b(?:a|per|each)\s+day\b|\bq\s*24\s*h(?:ours?|rs?|r)?\b|\bevery\s+24\s+hours\b|\bod\b",
+        r"\bq\.?\s?d\.?(?![a-z])|\bq\.?\s*day\b|\bqday\b|\bdaily\b|\bonce\s+(?:a\s+|per\s+|each\s+)?day\b|\bevery\s+day\b|\b(?:a|per|each)\s+day\b|\bq\s*24\s*h(?:ours?|rs?|r)?\b|\bevery\s+24\s+hours\b",
     ),
     (
         "AC",
@@ -182,9 +152,9 @@ _PRN = re.compile(
 )
 #: cheap pre-checks (substring alternations) before the larger patterns run
 _PRN_HINTS = re.compile(r"prn|p\.\s?r\.\s?n|needed|necessary|demand")
-_DURATION_HINTS = re.compile(r"day|week|wk|month|mo|dose|d\b")
+_DURATION_HINTS = re.compile(r"day|week|wk|month|mo|dose|d\b|\d\s*/\s*(?:7|52|12)(?![\d/])")
 _POST_HINTS = re.compile(
-    r"start|initiat|begun|stop|discontinu|d/c|dc|held|continu|resum|increas|decreas|chang|"
+    r"start|initiat|begun|stop|discontinu|d/c|dc|held|hold|cease|continu|resum|increas|decreas|chang|"
     r"titrat|taper|reduc|switch|adjust|added|wean"
 )
 _REASON_GAP = re.compile(r"[ ]{1,2}|/")
@@ -247,9 +217,12 @@ _DURATION = re.compile(
     r"an?\s+)?(?P<n>\d+|one|two|three|four|five|six|seven|eight|nine|ten|fourteen|"
     r"twenty-one|thirty)?\s*-?\s*(?P<u>days?|d|weeks?|wks?|months?|mos?|doses?)(?![a-z])"
     r"|(?P<n2>\d+|one|two|three|five|seven|ten|fourteen)[- ](?P<u2>day|week|month)\s+"
-    r"(?:course|supply|trial|taper)\b)",
+    r"(?:course|supply|trial|taper)\b"
+    # shorthand: "3/7" days, "6/52" weeks, "for 3/12" months (data/sig_shorthand.tsv)
+    r"|" + duration_pattern()[0] + r")",
     re.IGNORECASE,
 )
+_DURATION_DENOMINATOR = duration_pattern()[1]
 _ARTICLE = re.compile(r"\ban?\s", re.IGNORECASE)
 _DURATION_UNIT = {
     "d": "days",

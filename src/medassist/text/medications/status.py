@@ -71,12 +71,33 @@ _POST_STATUS = re.compile(
     r"(?:\s+(?:then|now|also|subsequently|recently|since|later))?\s+)?"
     r"(?P<cue>started|initiated|begun|restarted|stopped|discontinued|d/c'?d|dc'?d|held|"
     r"continued|resumed|increased|decreased|changed|titrated|tapered|reduced|switched|adjusted|"
-    r"added|weaned)\b",
+    r"added|weaned)\b"
+    # an imperative after a separator, as plans write it: "Aspirin - stop", "Metformin: hold"
+    r"|(?<=[-:(–]\s)(?P<imp>stop|discontinue|d/c|dc|hold|continue|resume|start|restart|"
+    r"increase|decrease|reduce|wean|taper|cease|withhold)\b"
+    r"|(?<=[-:(–])(?P<imp2>stop|discontinue|d/c|dc|hold|continue|resume|start|restart|"
+    r"increase|decrease|reduce|wean|taper|cease|withhold)\b",
     re.IGNORECASE,
 )
+_IMPERATIVE_KIND = {
+    "stop": "stopped",
+    "discontinue": "stopped",
+    "d/c": "stopped",
+    "dc": "stopped",
+    "cease": "stopped",
+    "hold": "held",
+    "withhold": "held",
+    "continue": "continued",
+    "resume": "continued",
+    "start": "started",
+    "restart": "started",
+}
 _WHICH = re.compile(r",\s*(?:which|that)\s+$", re.IGNORECASE)
 #: a bare participle must follow the name or its dose directly: "Lasix 40 mg held"
-_BARE_PREFIX = re.compile(r"^\s*(?:" + _NUM + r"\s*[a-z%]{0,6}\s*)?[-:,]?\s*$", re.IGNORECASE)
+_BARE_PREFIX = re.compile(
+    r"^\s*(?:" + _NUM + r"\s*[a-z%/]{0,8}(?:\s+[a-z.]{1,8}){0,3}\s*)?[-:,(–]?\s*$",
+    re.IGNORECASE,
+)
 _POST_KIND = {
     "started": "started",
     "initiated": "started",
@@ -130,6 +151,11 @@ def _status_after(after: str, next_is_drug: bool) -> tuple[str | None, bool]:
     match = _POST_STATUS.search(after)
     if match is None:
         return None, False
+    imperative = match.group("imp") or match.group("imp2")
+    if imperative is not None:
+        if not _BARE_PREFIX.match(after[: match.start()]):
+            return None, False
+        return _IMPERATIVE_KIND.get(imperative.lower(), "changed"), False
     cue = match.group("cue").lower()
     kind = "stopped" if cue.startswith(("d/c", "dc")) else _POST_KIND.get(cue, "changed")
     prefix = after[: match.start()]

@@ -1,39 +1,77 @@
-"""Note-reading fallbacks for the formula calculators.
+"""Case-report value readings the formula calculators need, read once during extraction.
 
-:class:`~medassist.risk.facts.NoteFacts` answers most measurement questions; this module adds
-unit-anchored readings it misses in case reports: body height and weight written together
+The measurement readers answer most questions; this module adds unit-anchored readings they
+miss in case reports: body height and weight written together
 ("168.0 cm tall and weighed 59.0 kg", "(180 cm, 60 kg)", "weight and height were 90 kg and
 189 cm, respectively"), laboratory values written before their name ("569 mg/dL glucose",
 "hyponatremia of 128 mEq/L"), lists closed by "respectively", and ages written in words.
-Every value comes back as a :class:`Fact` with its source span.
+Every value comes back as a :class:`~medassist.schemas.text.Finding` of a ``value.<key>``
+rule with its source span; laboratory values keep the unit as written (``data["unit"]``) and
+are converted by the calculators. :func:`read_case_values` runs every reader once per note.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Iterator
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
-from medassist.risk.base import Evidence, Fact
-from medassist.risk.facts import _rx, finditer_literal, has_digit, may_match
-from medassist.risk.units import to_canonical
+from medassist.schemas.text import Finding
+from medassist.text.findings import finditer_literal as _finditer_literal
+from medassist.text.findings import may_match as _may_match
 from medassist.text.number_words import word_number
 
-if TYPE_CHECKING:  # pragma: no cover
-    from medassist.risk.facts import NoteFacts
+__all__ = [
+    "body_weight",
+    "body_height",
+    "lab_value",
+    "word_age",
+    "read_case_values",
+    "LAB_LABELS",
+    "NOT_SERUM_BEFORE",
+]
 
-__all__ = ["body_weight", "body_height", "lab_value", "word_age", "measure", "LAB_LABELS"]
+_DIGIT = re.compile(r"\d")
+
+
+def has_digit(text: str) -> bool:
+    return _DIGIT.search(text) is not None
+
+
+def may_match(pattern: str, text: str) -> bool:
+    return _may_match(pattern, text.lower())
+
+
+def finditer_literal(compiled: re.Pattern[str], source: str, text: str) -> Iterator[re.Match[str]]:
+    return _finditer_literal(compiled, source, text, text.lower())
+
+
+@lru_cache(maxsize=256)
+def _rx(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    return re.compile(pattern, flags)
+
 
 #: a number (not starting inside another number; bounded so a digit run cannot backtrack)
 _NUM = r"(?<![\d.])(\d{1,7}(?:\.\d{1,6})?)(?![\d])"
 
 
-def _fact(text: str, start: int, end: int, value: float, note: str | None = None) -> Fact:
-    return Fact(
-        value=round(value, 6),
-        evidence=Evidence(source="note", text=text[start:end], start=start, end=end, note=note),
-    )
+class Fact:
+    """One reading: value (and the unit as written) with its span."""
+
+    __slots__ = ("value", "unit", "text", "start", "end")
+
+    def __init__(self, value: float, unit: str | None, text: str, start: int, end: int) -> None:
+        self.value, self.unit, self.text, self.start, self.end = value, unit, text, start, end
+
+    def finding(self, rule: str) -> Finding:
+        data = {"unit": self.unit} if self.unit else {}
+        return Finding(
+            rule=rule, text=self.text, start=self.start, end=self.end, value=self.value, data=data
+        )
+
+
+def _fact(text: str, start: int, end: int, value: float, unit: str | None = None) -> Fact:
+    return Fact(round(value, 6), unit, text[start:end], start, end)
 
 
 # --- weight and height --------------------------------------------------------------------
@@ -210,25 +248,6 @@ LAB_LABELS: dict[str, tuple[str, str, str | None]] = {
 }
 
 
-_MONOVALENT = {"sodium", "chloride", "bicarbonate", "potassium", "urine_sodium"}
-
-
-def _convert(key: str, value: float, unit: str | None) -> float | None:
-    if key in _MONOVALENT or key == "insulin":
-        return value  # mEq/L = mmol/L for monovalent ions, whatever the spelling
-    if key == "urine_creatinine":
-        u = (unit or "").lower()
-        if "mmol" in u:
-            return value * 1000 / 88.42
-        if "mol" in u:
-            return value / 88.42
-        return value
-    try:
-        return to_canonical(key, value, unit)
-    except Exception:  # noqa: BLE001 - an unconvertible unit: not this reading
-        return None
-
-
 @lru_cache(maxsize=64)
 def _lab_patterns(
     key: str,
@@ -284,9 +303,12 @@ def lab_value(text: str, key: str) -> Fact | None:
     label_here = may_match(label, text)
     disorder_here = disorder is not None and may_match(disorder, text)
     readings: list[tuple[int, Fact]] = []
+    unit_here = may_match(LAB_LABELS[key][1], text)
     for n, (pattern, vg, ug) in enumerate(patterns):
         if not (disorder_here if n == 3 else label_here):
             continue  # its label (or disorder word) is nowhere in the note
+        if n in (1, 3) and not unit_here:
+            continue  # "569 mg/dL glucose", "hyponatremia of 128 mEq/L" need a unit
         found = (
             finditer_literal(pattern, label, text)
             if n == 0
@@ -295,15 +317,13 @@ def lab_value(text: str, key: str) -> Fact | None:
             else pattern.finditer(text)
         )
         for m in found:
-            value = _convert(key, float(m.group(vg)), m.group(ug))
-            if value is None:
-                continue
+            value, unit = float(m.group(vg)), m.group(ug)
             if key.startswith("urine") is False and _URINE_BEFORE.search(
                 text[max(0, m.start() - 30) : m.start()]
             ):
                 continue  # a urine value is not the serum value
             begin = m.start(vg) if pattern is listed else m.start()
-            readings.append((begin, _fact(text, begin, m.end(), value)))
+            readings.append((begin, _fact(text, begin, m.end(), value, unit)))
             break
     if key.startswith("urine_"):
         analyte = "sodium|Na" if key == "urine_sodium" else "creatinine|Cr"
@@ -315,9 +335,9 @@ def lab_value(text: str, key: str) -> Fact | None:
         )
         m = panel.search(text)
         if m is not None:
-            value = _convert(key, float(m.group(1)), m.group(2))
-            if value is not None:
-                readings.append((m.start(), _fact(text, m.start(), m.end(), value)))
+            readings.append(
+                (m.start(), _fact(text, m.start(), m.end(), float(m.group(1)), m.group(2)))
+            )
     respectively = _respectively(text, key)
     if respectively is not None:
         readings.append(respectively)
@@ -386,9 +406,8 @@ def _respectively(text: str, key: str) -> tuple[int, Fact] | None:
     for start, end, labels, values in _respectively_lists(text):
         for name, (number, written_unit) in zip(labels, values, strict=True):
             if name_re.fullmatch(name):
-                value = _convert(key, float(number), written_unit.rstrip(".") or None)
-                if value is not None:
-                    return start, _fact(text, start, end, value)
+                unit = written_unit.rstrip(".") or None
+                return start, _fact(text, start, end, float(number), unit)
     return None
 
 
@@ -402,9 +421,15 @@ _WORD_AGE_RE = re.compile(
 
 def word_age(text: str) -> Fact | None:
     """An age written in words ('a fifty-year-old man', 'two-year-old')."""
-    if not may_match("old", text):
+    low = text.lower()
+    if "old" not in low:
         return None
-    for m in _WORD_AGE_RE.finditer(text):
+    i = low.find("year")
+    while i != -1:
+        m = _WORD_AGE_RE.search(text, max(0, i - 24), i + 12)
+        i = low.find("year", i + 4)
+        if m is None:
+            continue
         tens, units = m.group("tens"), m.group("units")
         if not tens and not units:
             continue
@@ -413,74 +438,64 @@ def word_age(text: str) -> Fact | None:
     return None
 
 
-# --- the lookup derive() uses --------------------------------------------------------------
+# --- every reading of a note ---------------------------------------------------------------
 
-_SERUM_KEYS = {
-    "sodium",
-    "chloride",
-    "bicarbonate",
-    "glucose",
-    "albumin",
-    "bun",
-    "creatinine",
-    "calcium",
-}
-_NOT_SERUM = re.compile(
+_WEIGHT_ANY = _WEIGHT_RE
+
+#: words before a measurement that show it is not the patient's serum value, and words that
+#: show it is a target, a deficit or a reference range rather than a measured value
+NOT_SERUM_BEFORE = re.compile(
     r"ratio|urin|clearance|glycine|alanine\s*\(|gradient|excretion|CSF|fluid", re.I
 )
-
-
+_TARGET_WORDS = re.compile(r"desired|target|goal|deficit|normal range|reference", re.I)
 _BASE_DEFICIT = re.compile(r"\bbase (?:deficit|excess)\b", re.I)
 
 
-def _suspicious(key: str, fact: Fact, note: str = "") -> bool:
-    """A NoteFacts reading whose span (or the words just before it) shows it is not the
-    patient's measured value."""
-    text = fact.evidence.text or ""
-    start = fact.evidence.start
-    if note and start is not None:
-        before = _BASE_DEFICIT.sub("", note[max(0, start - 40) : start])  # an ABG's, not a target
-        text = before[-25:] + " " + text
-    if key in _SERUM_KEYS and _NOT_SERUM.search(text):
-        return True
-    if re.search(r"desired|target|goal|deficit|normal range|reference", text, re.I):
-        return True
-    # a digit of the label taken as the value ("HCO32- 19.2" read as 2)
-    return key == "bicarbonate" and bool(re.search(r"HCO3?\d?$", text.strip(), re.I))
+def _prefix_findings(text: str, spans: list[tuple[int, int]]) -> list[Finding]:
+    """For each measurement span, a ``value.measurement_prefix`` finding (same span) when
+    the words just before it show a non-serum value (qualifier ``not_serum``) or a target,
+    deficit or reference range (``target``)."""
+    out = []
+    for start, end in spans:
+        before = _BASE_DEFICIT.sub("", text[max(0, start - 40) : start])[-25:]
+        quals = []
+        if NOT_SERUM_BEFORE.search(before):
+            quals.append("not_serum")
+        if _TARGET_WORDS.search(before):
+            quals.append("target")
+        if quals:
+            out.append(
+                Finding(
+                    rule="value.measurement_prefix",
+                    text=text[start:end],
+                    start=start,
+                    end=end,
+                    qualifiers=quals,
+                )
+            )
+    return out
 
 
-_OWN_FIRST: dict[str, Callable[[str], Fact | None]] = {
-    "weight": body_weight,
-    "height": body_height,
-}
-
-
-def measure(facts: NoteFacts, key: str) -> Fact | None:
-    """A measurement for a formula: weight/height from this module first (unit-anchored),
-    other keys from NoteFacts first, then this module's patterns (read once per note)."""
-    memo_key = ("formula_measure", key)
-    if memo_key not in facts._memo:
-        facts._memo[memo_key] = _measure(facts, key)
-    return facts._memo[memo_key]
-
-
-def _measure(facts: NoteFacts, key: str) -> Fact | None:
-    if key in _OWN_FIRST:
-        fact = _OWN_FIRST[key](facts.text)
-        if fact is not None:
-            return fact
-        if key == "weight" and _WEIGHT_RE.search(facts.text):
-            return None  # every kg/lb mention is a change, a dose or an object: none is the weight
-        return facts.measurement(key)
-    fact = (
-        facts.measurement(key)
-        if key not in {"insulin", "urine_sodium", "urine_creatinine"}
-        else None
-    )
-    if fact is not None and fact.value is not None and not _suspicious(key, fact, facts.text):
-        return fact
-    if key in LAB_LABELS:
-        return lab_value(facts.text, key)
-    if key == "age":
-        return word_age(facts.text)
-    return fact
+def read_case_values(text: str, measurement_spans: list[tuple[int, int]]) -> list[Finding]:
+    """Every reading of this module for ``text`` (weight, height, each laboratory key, an age
+    in words), plus the prefix qualifiers of the engine's measurement spans."""
+    out: list[Finding] = []
+    weight = body_weight(text)
+    if weight is not None:
+        out.append(weight.finding("value.weight"))
+    if (m := _WEIGHT_ANY.search(text)) is not None:
+        out.append(
+            Finding(rule="value.weight_mention", text=m.group(0), start=m.start(), end=m.end())
+        )
+    height = body_height(text)
+    if height is not None:
+        out.append(height.finding("value.height"))
+    for key in LAB_LABELS:
+        lab = lab_value(text, key)
+        if lab is not None:
+            out.append(lab.finding(f"value.{key}"))
+    age = word_age(text)
+    if age is not None:
+        out.append(age.finding("value.age_words"))
+    out.extend(_prefix_findings(text, measurement_spans))
+    return out
