@@ -547,49 +547,12 @@ _DEFINED_AFTER = re.compile(r"\s*[(\[]\s*(?P<abbr>[A-Za-z0-9][A-Za-z0-9+/-]{1,11
 #: "ARA-C (cytosine arabinoside)": the abbreviation before the bracketed name
 _DEFINED_BEFORE = re.compile(r"(?<![\w-])(?P<abbr>[A-Za-z0-9][A-Za-z0-9+/-]{1,11})\s*[(\[]\s*$")
 #: bracketed tokens that are sig words, not abbreviations of the drug
-_NOT_ABBREVIATIONS = frozenset(
-    [
-        "IV",
-        "PO",
-        "IM",
-        "SC",
-        "SQ",
-        "SL",
-        "PR",
-        "NG",
-        "PRN",
-        "BID",
-        "TID",
-        "QID",
-        "QD",
-        "QHS",
-        "OD",
-        "BD",
-        "TDS",
-        "QDS",
-        "ER",
-        "XR",
-        "XL",
-        "SR",
-        "CR",
-        "DR",
-        "EC",
-        "ODT",
-        "HCL",
-        "MG",
-        "MCG",
-        "ML",
-        "USP",
-        "INN",
-        "BAN",
-        "TM",
-        "OTC",
-        "RX",
-        "HFA",
-        "MDI",
-        "DPI",
-    ]
+_SIG_TOKENS = (  # routes, frequencies, release forms
+    "IV PO IM SC SQ SL PR NG PRN BID TID QID QD QHS QAM QPM OD BD TDS QDS OM ON STAT ER XR XL "
+    "SR CR DR EC ODT HCL USP INN BAN TM OTC RX HFA MDI DPI"
 )
+_UNIT_TOKENS = "MG MCG ML IU UNITS MEQ MMOL KG DL HR MIN NS LR D5W"  # "insulin (IU)", "saline (NS)"
+_NOT_ABBREVIATIONS = frozenset(_SIG_TOKENS.split()) | frozenset(_UNIT_TOKENS.split())
 
 
 def _abbreviation(candidate: str) -> bool:
