@@ -30,6 +30,7 @@ import bz2
 import importlib.util
 import pickle
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
@@ -555,6 +556,9 @@ _UNIT_TOKENS = "MG MCG ML IU UNITS MEQ MMOL KG DL HR MIN NS LR D5W"  # "insulin 
 _NOT_ABBREVIATIONS = frozenset(_SIG_TOKENS.split()) | frozenset(_UNIT_TOKENS.split())
 
 
+_MAX_DEFINED = 32
+
+
 def _abbreviation(candidate: str) -> bool:
     letters = [c for c in candidate if c.isalpha()]
     if len(letters) < 2 or candidate.upper() in _NOT_ABBREVIATIONS:
@@ -582,16 +586,19 @@ def _with_defined_abbreviations(text: str, found: list[Entity]) -> list[Entity]:
     defined = {a: e for a, e in defined.items() if a not in known}
     if not defined:
         return found
+    if len(defined) > _MAX_DEFINED:  # a real note defines a handful; keep the cost linear
+        defined = dict(list(defined.items())[:_MAX_DEFINED])
     pattern = re.compile(
         r"(?<![\w-])(?:"
         + "|".join(re.escape(a) for a in sorted(defined, key=len, reverse=True))
         + r")(?![\w-])"
     )
-    taken = [(e.start, e.end) for e in found]
+    starts = [e.start for e in found]  # sorted, non-overlapping
     extra: list[Entity] = []
     for match in pattern.finditer(text):
         start, end = match.span()
-        if any(s < end and start < e for s, e in taken):
+        i = bisect_right(starts, start) - 1
+        if (i >= 0 and found[i].end > start) or (i + 1 < len(found) and found[i + 1].start < end):
             continue
         source = defined[match.group()]
         concept = DrugConcept(source.preferred or source.text, source.code)
