@@ -46,10 +46,19 @@ def test_entities_have_spans_categories_and_code_system() -> None:
 
 
 def test_longest_match_wins_and_no_overlaps() -> None:
-    text = "Type 2 diabetes mellitus with diabetic neuropathy; non-ST-elevation MI; chest pain."
+    text = "Type 2 diabetes mellitus and diabetic neuropathy; non-ST-elevation MI; chest pain."
     out = lexical(text)
     assert ("Type 2 diabetes mellitus", "type 2 diabetes mellitus", "E11.9") in out
     assert ("diabetic neuropathy", "diabetic neuropathy", "E11.40") in out
+    # an ICD-10-CM combination term is longer than the core terms inside it: it wins, code E11.40
+    combined = lexical("Type 2 diabetes mellitus with diabetic neuropathy.")
+    assert combined == [
+        (
+            "Type 2 diabetes mellitus with diabetic neuropathy",
+            "type 2 diabetes mellitus with diabetic neuropathy",
+            "E11.40",
+        )
+    ]
     assert ("non-ST-elevation MI", "non-st elevation myocardial infarction", "I21.4") in out
     spans = [(s, e) for s, e, _ in find_concepts(text)]
     for (_a0, a1), (b0, _b1) in zip(spans, spans[1:], strict=False):

@@ -42,10 +42,16 @@ class Concept:
     synonyms: tuple[str, ...]
     abbreviations: tuple[str, ...]  # exact case
     guarded: frozenset[str]  # the ambiguous abbreviations among ``abbreviations``
+    #: the vocabulary the concept comes from: core (this lexicon), abbreviations, icd10cm, hpo
+    vocabulary: str = "core"
+    #: code system of ``code`` when it is not ICD-10-CM (e.g. "HPO")
+    system: str | None = None
 
     @property
     def code_system(self) -> str | None:
-        return CODE_SYSTEM if self.code else None
+        if not self.code:
+            return None
+        return self.system or CODE_SYSTEM
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,12 +1,27 @@
 """Dictionary entity matcher: symptoms, conditions and procedures (+ drug mentions).
 
-A token trie is built once from :mod:`medassist.text.lexicons` (cached), together with one
-compiled regex (a character trie) of every token that can start a term. The regex finds the
-candidate starts in one C-level scan of the lower-cased text; the trie is then walked token by
-token from each candidate: leftmost-longest, no overlaps, on token (word) boundaries,
-case-insensitive except for abbreviations, which match only as written. Ambiguous ("guarded") abbreviations are
-never taken inside a header or right before a colon, and no concept is taken inside a known
-section header (``"PAST MEDICAL HISTORY:"``).
+The vocabularies (the core hand lexicon, the curated abbreviations, ICD-10-CM and HPO terms:
+:mod:`medassist.text.vocab.index`) are one token trie, built once per machine and cached on
+disk. The note is tokenised once; each token is keyed lower-cased and spelling-normalised
+(British and American spellings meet); the trie is walked from each token: leftmost-longest,
+no overlaps, on whole tokens, case-insensitive except for abbreviations, which match only as
+written. On equal spans the core lexicon wins, then abbreviations, ICD-10-CM, HPO. Cost is
+linear in the note (a walk is bounded by the longest term).
+
+Precision guards:
+
+* ambiguous core abbreviations ("guarded") are never taken inside a header, right before a
+  colon or inside a run of capitalised tokens (a motor-strength table);
+* ambiguous curated abbreviations name a context class (``AF``: cardiac, ``MS``: neuro): they
+  are taken only with a word of that class within a few tokens on the same line, as an item of
+  a list of other clinical concepts, or when read so elsewhere in the note (one sense per
+  discourse); never as a header;
+* no concept is taken inside a known section header (``"PAST MEDICAL HISTORY:"``);
+* generated terms (ICD-10-CM, HPO, abbreviations) on a drug's line in a medications or
+  allergies section are not reported (an indication or a reaction there is not a documented
+  condition);
+* in an examination section, a condition named by a one-word descriptor ("Exam: anxious",
+  "tearful", "agitated") is a finding (category symptom, no diagnosis code), not the condition.
 
 Drug mentions come from :func:`medassist.text.drugs.find_drug_mentions`; a drug mention replaces
 the lexicon matches it overlaps only when it is longer than each of them.
@@ -21,78 +36,79 @@ from functools import lru_cache
 from itertools import accumulate
 from typing import Any
 
-from medassist.schemas.text import Entity, EntityCategory
-from medassist.text.lexicons import TOKEN_RE, Concept, lexicon_terms, term_tokens
+from medassist.schemas.text import Entity, EntityCategory, Section
+from medassist.text.lexicons import TOKEN_RE, Concept
+from medassist.text.vocab.index import END, token_key, vocabulary_index
 
-__all__ = ["find_entities", "find_concepts", "matcher_size"]
+__all__ = ["find_entities", "find_concepts", "matcher_size", "vocabulary_sizes"]
 
-_END = ""  # key of the payload list in a trie node (no token is empty)
-
-
-@dataclass(slots=True)
-class _Payload:
-    concept: Concept
-    exact: tuple[str, ...] | None  # original-case tokens for case-sensitive terms
-    guarded: bool
+#: sections where generated vocabularies report nothing
+_QUIET_SECTIONS = frozenset({"medications", "allergies"})
+_EXAM_SECTIONS = frozenset({"exam"})
+#: a one-word adjectival descriptor ("anxious", "tearful", "agitated", "depressed")
+_DESCRIPTOR = re.compile(r"[a-z]+(?:ous|ful|ed|ic|ive|ish)", re.IGNORECASE)
 
 
 @dataclass(slots=True)
 class _Matcher:
-    root: dict[str, Any] = field(default_factory=dict)
+    root: dict[str, Any]
+    rows: list[tuple[str, str, str | None, str | None, str]]
+    sizes: dict[str, int]
+    sources: dict[str, str]
+    contexts: dict[str, frozenset[str]]
+    context_sections: dict[str, frozenset[str]]
+    window: int
     terms: int = 0
-    #: finds, in lower-cased text, every whole token that starts some term (one C-level scan)
-    first: re.Pattern[str] = field(default_factory=lambda: re.compile(r"(?!x)x"))
+    concepts: dict[int, Concept] = field(default_factory=dict)
 
-
-def _trie_pattern(words: list[str]) -> str:
-    """A regex alternation of ``words`` factored as a character trie (fast in ``re``)."""
-    trie: dict[str, Any] = {}
-    for word in words:
-        node = trie
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[_END] = True
-
-    def build(node: dict[str, Any]) -> str:
-        alts = [re.escape(ch) + build(sub) for ch, sub in sorted(node.items()) if ch != _END]
-        if not alts:
-            return ""
-        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-        if _END in node:
-            return f"(?:{body})?"
-        return body
-
-    return build(trie)
+    def concept(self, cid: int) -> Concept:
+        found = self.concepts.get(cid)
+        if found is None:
+            preferred, category, code, system, vocab = self.rows[cid]
+            found = Concept(
+                preferred=preferred,
+                category=category,
+                code=code,
+                synonyms=(),
+                abbreviations=(),
+                guarded=frozenset(),
+                vocabulary=vocab,
+                system=system if system != "ICD-10-CM" else None,
+            )
+            self.concepts[cid] = found
+        return found
 
 
 @lru_cache(maxsize=1)
 def _matcher() -> _Matcher:
-    matcher = _Matcher()
-    for term in lexicon_terms():
-        tokens = term_tokens(term.text)
-        if not tokens:
-            continue
-        node = matcher.root
-        for tok in tokens:
-            node = node.setdefault(tok.lower(), {})
-        payloads: list[_Payload] = node.setdefault(_END, [])
-        exact = tokens if term.case_sensitive else None
-        # a case-insensitive form beats nothing; keep case-sensitive forms first so that an
-        # exact abbreviation wins over a same-spelled synonym of another concept
-        payloads.append(_Payload(term.concept, exact, term.guarded))
-        payloads.sort(key=lambda p: p.exact is None)
-        matcher.terms += 1
-    words = sorted(k for k in matcher.root if k and k.isalnum())
-    others = sorted(k for k in matcher.root if k and not k.isalnum())
-    alternatives = [rf"(?<![a-z0-9])(?:{_trie_pattern(words)})(?![a-z0-9])"]
-    alternatives += [re.escape(k) for k in others]
-    matcher.first = re.compile("|".join(alternatives))
-    return matcher
+    from medassist.text.vocab.abbreviations import contexts
+
+    data = vocabulary_index()
+    spec = contexts()
+    classes = {
+        name: frozenset(token_key(w) for w in cls.words) for name, cls in spec.classes.items()
+    }
+    sections = {name: frozenset(cls.sections) for name, cls in spec.classes.items()}
+    return _Matcher(
+        root=data["trie"],
+        rows=data["concepts"],
+        sizes=data["sizes"],
+        sources=data["sources"],
+        contexts=classes,
+        context_sections=sections,
+        window=spec.window_tokens,
+        terms=sum(data["sizes"].values()),
+    )
 
 
 def matcher_size() -> int:
     """Number of surface forms in the compiled matcher (builds it when needed)."""
     return _matcher().terms
+
+
+def vocabulary_sizes() -> dict[str, int]:
+    """Surface forms per vocabulary (core, abbreviations, icd10cm, hpo)."""
+    return dict(_matcher().sizes)
 
 
 class _SpanSet:
@@ -164,57 +180,271 @@ def _in_abbreviation_run(text: str, start: int, end: int) -> bool:
     return False
 
 
-def find_concepts(text: str) -> list[tuple[int, int, Concept]]:
-    """Lexicon matches as ``(start, end, concept)``, blocks excluded, sorted by start."""
+def _line_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    return text.rfind("\n", 0, start) + 1, (text.find("\n", end) % (len(text) + 1))
+
+
+def _context_support(
+    compiled: _Matcher,
+    text: str,
+    toks: list[tuple[int, int]],
+    keys: list[str],
+    i: int,
+    j: int,
+    cls: str,
+) -> bool:
+    """A word of context class ``cls`` within the window around tokens ``i..j``, same line."""
+    words = compiled.contexts[cls]
+    lo_line, hi_line = _line_bounds(text, toks[i][0], toks[j][1])
+    if hi_line == 0:
+        hi_line = len(text)
+    lo, hi = max(0, i - compiled.window), min(len(toks), j + 1 + compiled.window)
+    return any(
+        keys[k] in words and lo_line <= toks[k][0] and toks[k][1] <= hi_line
+        for k in range(lo, hi)
+        if k < i or k > j
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Aliases:
+    exact: dict[str, str]  # shorthand word as written -> key of the full word
+    any_case: dict[str, str]  # lower-cased shorthand word -> key of the full word
+    #: shorthand written with punctuation ("d/o"): lower-cased first token -> [(tokens, key)]
+    multi: dict[str, list[tuple[tuple[str, ...], str]]]
+    modifiers: frozenset[str]
+
+
+@lru_cache(maxsize=1)
+def _aliases() -> _Aliases:
+    from medassist.text.lexicons import term_tokens
+    from medassist.text.vocab.abbreviations import token_aliases
+    from medassist.text.vocab.terms import rules
+
+    exact, any_case = token_aliases()
+    single: dict[str, str] = {}
+    multi: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for short, word in any_case.items():
+        tokens = tuple(t.lower() for t in term_tokens(short))
+        if len(tokens) > 1:
+            multi.setdefault(tokens[0], []).append((tokens, token_key(word)))
+        else:
+            single[short] = token_key(word)
+    return _Aliases(
+        exact={k: token_key(v) for k, v in exact.items()},
+        any_case=single,
+        multi=multi,
+        modifiers=frozenset(token_key(m) for m in rules().modifiers),
+    )
+
+
+def _tokenise(text: str, aliases: _Aliases) -> tuple[list[tuple[int, int]], list[str], list[str]]:
+    """Token spans, tokens as written and their keys; shorthand written with punctuation and no
+    spaces ("panic d/o") becomes one token keyed as its full word."""
+    toks: list[tuple[int, int]] = []
+    raw: list[str] = []
+    keys: list[str] = []
+    found = [(m.start(), m.end(), m.group()) for m in TOKEN_RE.finditer(text)]
+    i, n = 0, len(found)
+    while i < n:
+        start, end, tok = found[i]
+        merged = False
+        for tokens, key in aliases.multi.get(tok.lower(), ()):
+            k = len(tokens)
+            window = found[i : i + k]
+            if (
+                len(window) == k
+                and all(w[2].lower() == t for w, t in zip(window, tokens, strict=True))
+                and all(a[1] == b[0] for a, b in zip(window, window[1:], strict=False))
+            ):
+                toks.append((start, window[-1][1]))
+                raw.append(text[start : window[-1][1]])
+                keys.append(key)
+                i += k
+                merged = True
+                break
+        if not merged:
+            toks.append((start, end))
+            raw.append(tok)
+            keys.append(token_key(tok))
+            i += 1
+    return toks, raw, keys
+
+
+_PRIORITY = {"core": 0, "abbreviations": 1, "icd10cm": 2, "hpo": 3}
+_LINE_START = re.compile(r"(?:^|\n)[ \t]*(?:[-*\u2022\u2013]|\d+[.)])?[ \t]*$")
+_LABEL_AFTER = re.compile(r"[ \t]*(?:[(:\-\u2013]|\d)")
+
+
+def _labelled(text: str, start: int, end: int) -> bool:
+    """An ambiguous abbreviation used as a label: followed by a number ("HF 4+/5"), or opening a
+    line and followed by a bracket, colon or dash ("PE (targeted)", "MS - alert")."""
+    after = _LABEL_AFTER.match(text, end)
+    if after is None:
+        return False
+    if text[after.end() - 1].isdigit():
+        return True
+    return _LINE_START.search(text, max(0, start - 12), start) is not None
+
+
+def _section_supports(
+    compiled: _Matcher, sections: list[Section] | None, start: int, cls: str
+) -> bool:
+    if not sections:
+        return False
+    from medassist.text.sections import section_at
+
+    return section_at(sections, start) in compiled.context_sections[cls]
+
+
+def find_concepts(
+    text: str, sections: list[Section] | None = None
+) -> list[tuple[int, int, Concept]]:
+    """Vocabulary matches as ``(start, end, concept)``, blocks excluded, sorted by start.
+
+    Every token start gives its longest valid match; overlapping candidates are resolved by
+    length in tokens, then vocabulary priority (core first), then position."""
     compiled = _matcher()
     root = compiled.root
-    low = text.lower()
-    if len(low) != len(text):  # a few characters change length when lower-cased
-        low = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
-    out: list[tuple[int, int, Concept]] = []
-    headers: tuple[list[tuple[int, int]], list[tuple[int, int]]] | None = None
-    next_token = TOKEN_RE.search
-    taken_until = 0
-    for first in compiled.first.finditer(low):
-        start = first.start()
-        if start < taken_until:
+    aliases = _aliases()
+    toks, raw, keys = _tokenise(text, aliases)
+    alts = [aliases.exact.get(t) or aliases.any_case.get(t.lower()) for t in raw]
+    n = len(keys)
+    headers: tuple[_SpanSet, _SpanSet] | None = None
+    # (first token, last token, concept id, needs support)
+    candidates: list[tuple[int, int, int, bool]] = []
+    for i in range(n):
+        node = root.get(keys[i])
+        aliased = 0
+        if node is None and alts[i] is not None:
+            node = root.get(alts[i])
+            aliased = 1
+        if node is None:
             continue
-        node = root[first.group()]
-        spans = [first.span()]
-        best: tuple[int, _Payload] | None = None
+        start = toks[i][0]
+        best: tuple[int, int, int, bool] | None = None
+        j = i
         while True:
-            payloads = node.get(_END)
-            if payloads:
-                end = spans[-1][1]
-                for p in payloads:
-                    if p.exact is not None and p.exact != tuple(text[a:b] for a, b in spans):
+            payloads = node.get(END)
+            if payloads and aliased <= j - i:  # not made of aliased shorthand alone
+                end = toks[j][1]
+                for cid, exact, guard in payloads:
+                    if exact is not None and (aliased or tuple(exact) != tuple(raw[i : j + 1])):
                         continue
-                    if p.guarded:
-                        if _before_colon(text, end) or _in_abbreviation_run(text, start, end):
+                    support = False
+                    if guard:
+                        if _before_colon(text, end) or _labelled(text, start, end):
+                            continue
+                        core_guard = guard == 1 or (isinstance(guard, str) and guard[0] == "!")
+                        if core_guard and _in_abbreviation_run(text, start, end):
                             continue
                         if headers is None:
                             headers = _header_spans(text)
                         if _inside(headers[1], start, end):
                             continue
-                    best = (end, p)
+                        if isinstance(guard, str):
+                            cls = guard.lstrip("!")
+                            support = not (
+                                _section_supports(compiled, sections, start, cls)
+                                or _context_support(compiled, text, toks, keys, i, j, cls)
+                            )
+                    best = (i, j, cid, support)
                     break
-            tok = next_token(low, spans[-1][1])
-            if tok is None:
+            j += 1
+            if j >= n:
                 break
-            node = node.get(tok.group())
-            if node is None:
+            nxt = node.get(keys[j])
+            if nxt is None and alts[j] is not None:
+                nxt = node.get(alts[j])
+                aliased += nxt is not None
+            if nxt is None:
                 break
-            spans.append(tok.span())
-        if best is None:
+            node = nxt
+        if best is not None:
+            candidates.append(best)
+    rows = compiled.rows
+    candidates.sort(key=lambda c: (c[0] - c[1], _PRIORITY.get(rows[c[2]][4], 9), c[0]))
+    taken = bytearray(n)
+    chosen: list[tuple[int, int, int, bool]] = []
+    for cand in candidates:
+        first, last = cand[0], cand[1]
+        if any(taken[first : last + 1]):
             continue
-        end, payload = best
-        taken_until = end
-        if payload.concept.category != "block":
-            if headers is None:
-                headers = _header_spans(text)
-            if not _inside(headers[0], start, end):
-                out.append((start, end, payload.concept))
+        taken[first : last + 1] = b"\x01" * (last - first + 1)
+        chosen.append(cand)
+    chosen.sort()
+    out: list[tuple[int, int, Concept]] = []
+    pending: list[int] = []  # indexes in ``out`` of context abbreviations without a context word
+    for first, last, cid, needs_support in chosen:
+        concept = compiled.concept(cid)
+        if concept.category == "block":
+            continue
+        start, end = toks[first][0], toks[last][1]
+        if headers is None:
+            headers = _header_spans(text)
+        if _inside(headers[0], start, end):
+            continue
+        if concept.category in ("condition", "symptom"):
+            start = _with_modifiers(text, toks, keys, aliases.modifiers, first, start, taken)
+        if needs_support:
+            pending.append(len(out))
+        out.append((start, end, concept))
+    if pending:
+        out = _supported(text, out, pending)
     return out
+
+
+def _with_modifiers(
+    text: str,
+    toks: list[tuple[int, int]],
+    keys: list[str],
+    modifiers: frozenset[str],
+    first: int,
+    start: int,
+    taken: bytearray,
+) -> int:
+    """The mention's start extended over qualifiers written right before it ("infective
+    conjunctivitis", "mixed dementia"), never into another mention."""
+    k = first - 1
+    while k >= 0 and keys[k] in modifiers and not taken[k]:
+        if text[toks[k][1] : toks[k + 1][0]] not in (" ", "-"):
+            break
+        taken[k] = 1
+        start = toks[k][0]
+        k -= 1
+    return start
+
+
+_LIST_GAP = re.compile(r"\s*(?:[,;/+&]|\band\b|\bor\b)\s*", re.IGNORECASE)
+
+
+def _supported(
+    text: str, found: list[tuple[int, int, Concept]], pending: list[int]
+) -> list[tuple[int, int, Concept]]:
+    """Keep a pending (context-less) abbreviation only when the same abbreviation is read with
+    its context elsewhere in the note, or as an item of a list of other clinical concepts
+    ("HTN, AF, T2DM"): its neighbour mention is separated from it by a list separator only
+    (comma, semicolon, slash, plus, "and")."""
+    waiting = set(pending)
+    # one sense per discourse: an abbreviation read with its context once in the note keeps
+    # that reading everywhere in the note
+    confirmed = {
+        (text[s:e], c.preferred)
+        for k, (s, e, c) in enumerate(found)
+        if k not in waiting and c.vocabulary == "abbreviations"
+    }
+    keep: list[tuple[int, int, Concept]] = []
+    for k, (s, e, c) in enumerate(found):
+        if k in waiting and (text[s:e], c.preferred) not in confirmed:
+            left = found[k - 1] if k > 0 and k - 1 not in waiting else None
+            right = found[k + 1] if k + 1 < len(found) and k + 1 not in waiting else None
+            if not (
+                (left is not None and _LIST_GAP.fullmatch(text, left[1], s))
+                or (right is not None and _LIST_GAP.fullmatch(text, e, right[0]))
+            ):
+                continue
+        keep.append((s, e, c))
+    return keep
 
 
 def _drug_mentions(text: str) -> list[Entity]:
@@ -222,7 +452,11 @@ def _drug_mentions(text: str) -> list[Entity]:
         from medassist.text.drugs import find_drug_mentions
     except ImportError:  # the drug component is optional for this matcher
         return []
-    return list(find_drug_mentions(text))
+    found = list(find_drug_mentions(text))
+    for e in found:
+        if e.vocabulary is None:
+            e.vocabulary = "drugs"
+    return found
 
 
 def _merge(lexical: list[Entity], drugs: list[Entity]) -> list[Entity]:
@@ -276,22 +510,62 @@ def _merge_any(lexical: list[Entity], drugs: list[Entity]) -> list[Entity]:
     return result
 
 
-def find_entities(text: str) -> list[Entity]:
-    """Symptom, condition, procedure and medication mentions in ``text``, sorted by offset."""
+def _entity(text: str, start: int, end: int, concept: Concept, section: str | None) -> Entity:
+    category = concept.category
+    code, system, preferred = concept.code, concept.code_system, concept.preferred
+    surface = text[start:end]
+    if (
+        section in _EXAM_SECTIONS
+        and category == "condition"
+        and _DESCRIPTOR.fullmatch(surface)
+        and surface.lower() != preferred.lower()
+    ):
+        # "Exam: anxious" is a finding of the examination, not the condition anxiety
+        category, code, system, preferred = "symptom", None, None, surface.lower()
+    return Entity(
+        text=surface,
+        start=start,
+        end=end,
+        category=EntityCategory(category),
+        preferred=preferred,
+        code_system=system,
+        code=code,
+        vocabulary=concept.vocabulary,
+    )
+
+
+def find_entities(text: str, sections: list[Section] | None = None) -> list[Entity]:
+    """Symptom, condition, procedure and medication mentions in ``text``, sorted by offset.
+
+    ``sections`` (from :func:`medassist.text.sections.detect_sections`) enable the
+    section-aware guards; without them the note's sections are detected here."""
     if not isinstance(text, str):
         from medassist.errors import InputError
 
         raise InputError("find_entities expects text (str)")
-    lexical = [
-        Entity(
-            text=text[start:end],
-            start=start,
-            end=end,
-            category=EntityCategory(concept.category),
-            preferred=concept.preferred,
-            code_system=concept.code_system,
-            code=concept.code,
-        )
-        for start, end, concept in find_concepts(text)
-    ]
-    return _merge(lexical, _drug_mentions(text))
+    from medassist.text.sections import detect_sections, section_at
+
+    if sections is None:
+        sections = detect_sections(text)
+    lexical: list[Entity] = []
+    quiet: list[int] = []
+    for start, end, concept in find_concepts(text, sections):
+        section = section_at(sections, start) if sections else None
+        if concept.vocabulary != "core" and section in _QUIET_SECTIONS:
+            quiet.append(len(lexical))
+        lexical.append(_entity(text, start, end, concept, section))
+    drugs = _drug_mentions(text)
+    if quiet:
+        lexical = _unquiet(text, lexical, quiet, drugs)
+    return _merge(lexical, drugs)
+
+
+def _unquiet(
+    text: str, lexical: list[Entity], quiet: list[int], drugs: list[Entity]
+) -> list[Entity]:
+    """Drop the generated-vocabulary mentions of a medications or allergies section that share
+    a line with a drug ("metformin for T2DM", "penicillin - rash"): an indication or a reaction
+    there is not a documented condition."""
+    drug_lines = {text.rfind("\n", 0, d.start) for d in drugs}
+    drop = {k for k in quiet if text.rfind("\n", 0, lexical[k].start) in drug_lines}
+    return [e for k, e in enumerate(lexical) if k not in drop]

@@ -23,6 +23,7 @@ from medassist.schemas.text import (
     Summary,
     TextExtraction,
 )
+from medassist.text.allergies import allergies_line
 
 __all__ = ["build_summary", "format_age", "reference_ranges"]
 
@@ -125,6 +126,24 @@ def _join(items: Iterable[str]) -> str:
         if key and key not in seen:
             seen[key] = item.strip()
     return ", ".join(seen.values())
+
+
+#: at most this many items in one sentence of entity names; the rest are counted ("and 4 more")
+MAX_LISTED = 15
+
+
+def _join_capped(items: Iterable[str], limit: int = MAX_LISTED) -> str:
+    """Like :func:`_join`, listing at most ``limit`` items (by first mention) and counting the
+    rest, so that a long note with many vocabulary matches keeps a readable summary."""
+    seen: dict[str, str] = {}
+    for item in items:
+        key = item.strip().lower()
+        if key and key not in seen:
+            seen[key] = item.strip()
+    unique = list(seen.values())
+    if len(unique) <= limit:
+        return ", ".join(unique)
+    return f"{', '.join(unique[:limit])} and {len(unique) - limit} more"
 
 
 def _names(entities: Iterable[Entity]) -> list[str]:
@@ -294,9 +313,13 @@ def build_summary(extraction: TextExtraction) -> Summary:
         ("Family history", family),
         ("Also documented", procedures),
     ):
-        joined = _join(items)
+        joined = _join_capped(items)
         if joined:
             sentences.append(f"{prefix}: {joined}.")
+
+    allergies = extraction.allergies
+    if allergies.documented:
+        sentences.append(f"Allergies: {allergies_line(allergies)}.")
 
     # a drug in the allergies section is an allergen, not a medication taken
     allergen_starts = {
@@ -364,10 +387,14 @@ def build_summary(extraction: TextExtraction) -> Summary:
         steps.append("Review the abnormal values listed.")
     if uncertain:
         steps.append(f"Items mentioned as possible may need clarification: {_join(uncertain)}.")
-    if (meds or any(e.category == EntityCategory.medication for e in ents)) and not any(
-        s.name == "allergies" for s in extraction.sections
-    ):
+    documented = allergies.documented or any(s.name == "allergies" for s in extraction.sections)
+    if (meds or any(e.category == EntityCategory.medication for e in ents)) and not documented:
         steps.append("Allergies are not documented; consider confirming them.")
+    if allergies.no_known and allergies.allergens:
+        steps.append(
+            f"The note states {allergies.no_known_text} and also names allergens "
+            f"({_join(a.substance for a in allergies.allergens)}); consider reconciling them."
+        )
     conflicts = list(getattr(demo, "conflicts", []) or [])
     if conflicts:
         steps.append(
