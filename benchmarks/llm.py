@@ -143,6 +143,11 @@ def worker_openai(model: str, tokens: int, threads: int) -> dict:
 def worker_transformers(folder: str, tokens: int, plain: bool) -> dict:
     import torch
 
+    # one intra-op thread for both: on an oversubscribed 2-core machine OpenMP's spinning team
+    # makes the main thread (the plain baseline) up to 30x slower than a worker thread (the
+    # backend generates in one), which would flatter the project
+    torch.set_num_threads(1)
+
     from medassist.llm import Limits
     from medassist.llm.backends.transformers import TransformersBackend
 
@@ -369,7 +374,9 @@ def section_schema(calls: int, max_tokens: int) -> None:
                 else:
                     repaired += 1
             per = (time.perf_counter() - t0) / len(prompts)
-            print(f"{name:34s} {first:9d} {first + repaired:12d} {failed:7d} {per:7.2f}")
+            print(
+                f"{name:34s} {first:9d} {first + repaired:12d} {failed:7d} {per:7.2f}", flush=True
+            )
             if reasons:
                 print("   failures:", reasons)
             backend.unload()
