@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, func, select, text
+from sqlalchemy import Engine, create_engine, event, func, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from medassist.audit.schema import TABLE, AuditEntry, AuditRow
 from medassist.errors import ConfigurationError
 
-__all__ = ["AuditStore", "AuditStoreError", "open_store", "normalise_url"]
+__all__ = ["AuditStore", "AuditStoreError", "open_store", "normalise_url", "redacted_url"]
 
 
 class AuditStoreError(ConfigurationError):
@@ -30,6 +30,11 @@ def normalise_url(url: str) -> str:
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
     return url
+
+
+def redacted_url(url: str) -> str:
+    """``url`` with its password hidden (for logs and the start-up line)."""
+    return _redacted(url)
 
 
 def _redacted(url: str) -> str:
@@ -110,10 +115,9 @@ class AuditStore:
     # -- write / read ----------------------------------------------------------------------
     def write(self, entry: AuditEntry) -> None:
         """Insert one record (committed before returning); raises AuditStoreError."""
-        row = AuditRow(**entry.model_dump())
         try:
-            with Session(self.engine) as session, session.begin():
-                session.add(row)
+            with self.engine.begin() as conn:
+                conn.execute(insert(AuditRow.__table__), [entry.model_dump()])
         except SQLAlchemyError as exc:
             raise AuditStoreError(
                 f"cannot write to the audit store {self.display_url}: {type(exc).__name__}"
