@@ -6,16 +6,22 @@ process, one note at a time:
 * medassist ``medassist.text.engine.extract`` (the full engine: sections, sentences, lexicon +
   drug matcher, ConText-style context, medications, vitals/labs, demographics, summary), and its
   core alone (sections + sentences + matcher + context), for a like-for-like comparison;
-* medspaCy (PyRuSH sentences + TargetMatcher loaded with the SAME lexicon + ConText with its
-  default rules), run in a subprocess with the medspaCy virtualenv's python
-  (``bash benchmarks/setup_medspacy_env.sh`` creates it at ``.venv-medspacy``).
+* medassist ``medassist.analyze_text``, the whole pipeline a user calls (input guard,
+  extraction, calculators, every safety layer), with its per-stage times;
+* medspaCy's pipeline (``medspacy.load()``: PyRuSH sentences, TargetMatcher, ConText with its
+  default rules) with ONE fixed term list stored with the benchmark
+  (``benchmarks/medspacy_terms.json``: ICD-10-CM category titles, never an export of
+  medassist's lexicon, so the peer stays the same while medassist's vocabulary grows), run in a
+  subprocess with the medspaCy virtualenv's python (``bash benchmarks/setup_medspacy_env.sh``
+  creates it at ``.venv-medspacy``), on the same notes in the same run.
 
 Reports notes/s, p50/p95 latency, p50 for notes of about 2 KB (1.8-2.2 KB), the same in CPU time
 of the thread (``time.thread_time``: what a note costs on an unshared machine; wall time on a
 shared one is inflated by other processes), the cold start time of the engine (import + lexicon
 load + first note, in a fresh subprocess; the drug lexicon is read from its prebuilt cache in
 ``~/.cache/medassist`` after the first run on a machine, see ``medassist.text.drug_cache``),
-resident memory, and the throughput ratio. Targets: >= 10x medspaCy's throughput, p50 <= 10 ms for a 2 KB note,
+resident memory, and the throughput ratios (analyze_text, engine and core against medspaCy).
+Targets: analyze_text >= 10x medspaCy's throughput, p50 <= 10 ms for a 2 KB note,
 start <= 1 s, RSS <= 300 MB.
 
     python3.11 benchmarks/text_engine.py                 # 1000 notes
@@ -38,6 +44,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / ".." / "shared" / "data" / "mtsamples" / "mtsamples.csv"
 MEDSPACY_PYTHON = ROOT / ".venv-medspacy" / "bin" / "python"
+TERMS = Path(__file__).resolve().parent / "medspacy_terms.json"
 TARGETS = {"ratio": 10.0, "p50_2kb_ms": 10.0, "start_s": 1.0, "rss_mb": 300.0}
 
 _START_SCRIPT = """
@@ -76,8 +83,8 @@ import medspacy
 from medspacy.ner import TargetRule
 nlp = medspacy.load()  # PyRuSH sentences, TargetMatcher, ConText (default rules)
 rules = []
-for term in json.load(open(lexicon_path)):
-    if term["case_sensitive"]:
+for term in json.load(open(lexicon_path))["terms"]:
+    if term.get("case_sensitive"):
         pattern = [{"TEXT": tok.text} for tok in nlp.tokenizer(term["literal"])]
         rules.append(TargetRule(term["literal"], term["category"], pattern=pattern))
     else:
@@ -177,10 +184,21 @@ def run_medassist(notes: list[str]) -> dict[str, dict[str, float]]:
         apply_context(text, sentences, sections, entities)
         return len(entities)
 
+    import medassist
+
     extract(notes[0])  # warm caches (lexicons, rules) outside the timed loop
+    medassist.analyze_text(notes[0])
     breakdown = _component_breakdown(notes)
+    stages: dict[str, float] = {}
+
+    def analyze(text: str) -> object:
+        report = medassist.analyze_text(text)
+        for stage, ms in report.safety.audit.timings_ms.items():
+            stages[stage] = stages.get(stage, 0.0) + ms
+        return report
+
     results: dict[str, dict[str, float]] = {}
-    for name, fn in (("engine", extract), ("core", core)):
+    for name, fn in (("analyze_text", analyze), ("engine", extract), ("core", core)):
         lat: list[float] = []
         cpu: list[float] = []
         t0 = time.perf_counter()
@@ -198,6 +216,7 @@ def run_medassist(notes: list[str]) -> dict[str, dict[str, float]]:
             cpu_mean_ms=sum(cpu) / len(cpu) * 1000,
         )
     results["breakdown_ms"] = breakdown
+    results["stages_ms"] = {k: v / len(notes) for k, v in stages.items()}
     cur, peak = _rss_mb()
     results["engine"]["rss_mb"] = cur
     results["engine"]["peak_rss_mb"] = peak
@@ -252,28 +271,12 @@ def _component_breakdown(notes: list[str]) -> dict[str, float]:
     return {k: v / len(notes) * 1000 for k, v in total.items()}
 
 
-def export_lexicon(path: Path) -> int:
-    from medassist.text.lexicons import lexicon_terms
-
-    terms = [
-        {
-            "literal": t.text,
-            "category": t.concept.category.upper(),
-            "case_sensitive": t.case_sensitive,
-        }
-        for t in lexicon_terms()
-    ]
-    path.write_text(json.dumps(terms), encoding="utf-8")
-    return len(terms)
-
-
 def run_medspacy(notes: list[str], python: Path) -> dict[str, float] | None:
     if not python.is_file():
         print(f"medspaCy venv not found ({python}); run: bash benchmarks/setup_medspacy_env.sh")
         return None
     with tempfile.TemporaryDirectory() as tmp:
-        lex = Path(tmp) / "lexicon.json"
-        export_lexicon(lex)
+        lex = TERMS  # fixed: never an export of medassist's own lexicon
         notes_path = Path(tmp) / "notes.jsonl"
         notes_path.write_text("\n".join(json.dumps(n) for n in notes), encoding="utf-8")
         script = Path(tmp) / "medspacy_side.py"
@@ -321,9 +324,10 @@ def main(argv: list[str] | None = None) -> int:
         )
 
     print(f"\n{'':<22}{'notes/s':>10}{'p50 ms':>10}{'p95 ms':>10}{'p50 2KB ms':>12}")
+    print(row("medassist analyze_text", ours["analyze_text"]))
     print(row("medassist engine", ours["engine"]))
     print(row("medassist core", ours["core"]))
-    for name in ("engine", "core"):
+    for name in ("analyze_text", "engine", "core"):
         s = ours[name]
         print(
             f"  {name} CPU time (thread_time): p50 {s['cpu_p50_ms']:.2f} ms, "
@@ -331,6 +335,9 @@ def main(argv: list[str] | None = None) -> int:
         )
     if theirs:
         print(row(f"medspaCy {theirs['version']}", theirs))
+    print("\nanalyze_text, mean ms per note by stage (the report's audit timings):")
+    for name, ms in ours["stages_ms"].items():
+        print(f"  {name:<30}{ms:>8.2f}")
     print("\nmean ms per note by component (lexicon_matcher + drug_mentions ~ find_entities):")
     for name, ms in ours["breakdown_ms"].items():
         print(f"  {name:<30}{ms:>8.2f}")
@@ -350,16 +357,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     figures: dict[str, object] = {"medassist": ours, "start": start, "medspacy": theirs}
     if theirs:
-        ratio = ours["engine"]["notes_per_s"] / theirs["notes_per_s"]
+        ratio = ours["analyze_text"]["notes_per_s"] / theirs["notes_per_s"]
+        ratio_engine = ours["engine"]["notes_per_s"] / theirs["notes_per_s"]
         ratio_core = ours["core"]["notes_per_s"] / theirs["notes_per_s"]
         figures["ratio"] = ratio
+        figures["ratio_engine"] = ratio_engine
         figures["ratio_core"] = ratio_core
         print(
             f"medspaCy: start {theirs['start_s']:.2f} s, peak RSS {theirs['peak_rss_mb']:.0f} MB, "
             f"{theirs['rules']} target rules"
         )
         print(
-            f"throughput ratio medassist engine / medspaCy: {ratio:.1f}x (core: {ratio_core:.1f}x)"
+            f"throughput ratio medassist analyze_text / medspaCy: {ratio:.1f}x "
+            f"(extraction engine: {ratio_engine:.1f}x, core: {ratio_core:.1f}x)"
         )
     checks = {
         "p50 2KB <= 10 ms": ours["engine"]["p50_2kb_ms"] <= TARGETS["p50_2kb_ms"],
@@ -367,7 +377,7 @@ def main(argv: list[str] | None = None) -> int:
         "RSS <= 300 MB": ours["engine"]["peak_rss_mb"] <= TARGETS["rss_mb"],
     }
     if theirs:
-        checks[">= 10x medspaCy"] = figures["ratio"] >= TARGETS["ratio"]  # type: ignore[operator]
+        checks["analyze_text >= 10x medspaCy"] = figures["ratio"] >= TARGETS["ratio"]  # type: ignore[operator]
     print("targets: " + ", ".join(f"{k}: {'met' if v else 'NOT met'}" for k, v in checks.items()))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

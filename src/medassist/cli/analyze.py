@@ -26,7 +26,12 @@ __all__ = ["analyze", "demo"]
     default="text",
     show_default=True,
 )
-def analyze(note_file: str | None, image_file: str | None, fmt: str) -> None:
+@click.option(
+    "--all-scores",
+    is_flag=True,
+    help="Text output: every calculator, not only those with an input found in the note.",
+)
+def analyze(note_file: str | None, image_file: str | None, fmt: str, all_scores: bool) -> None:
     """Analyse NOTE_FILE (or '-' for stdin) and/or an --image."""
     if note_file is None and image_file is None:
         raise InputError("give a NOTE_FILE (or '-' for stdin), an --image FILE, or both")
@@ -34,7 +39,7 @@ def analyze(note_file: str | None, image_file: str | None, fmt: str) -> None:
 
     if note_file is not None:
         report = medassist.analyze_text(read_input_bytes(note_file))
-        _emit(report, fmt, render_text_analysis, title=note_file)
+        _emit(report, fmt, render_text_analysis, title=note_file, all_scores=all_scores)
     if image_file is not None:
         image_report = medassist.analyze_image(Path(image_file))
         _emit(image_report, fmt, render_image_analysis, title=image_file)
@@ -62,7 +67,7 @@ def _example_notes() -> list[Path]:
     return [Path(str(p)) for p in root.iterdir() if p.name.endswith(".txt")]
 
 
-def _emit(report, fmt: str, renderer, title: str) -> None:  # type: ignore[no-untyped-def]
+def _emit(report, fmt: str, renderer, title: str, **options) -> None:  # type: ignore[no-untyped-def]
     if fmt == "json":
         click.echo(report.model_dump_json(indent=2))
     elif fmt == "fhir":
@@ -70,4 +75,4 @@ def _emit(report, fmt: str, renderer, title: str) -> None:  # type: ignore[no-un
 
         click.echo(to_fhir_json(report))
     else:
-        renderer(report, title=title)
+        renderer(report, title=title, **options)

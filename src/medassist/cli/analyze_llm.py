@@ -48,6 +48,11 @@ _BACKENDS = ["none", "transformers", "llamacpp", "openai"]
 @click.option(
     "--stream", is_flag=True, help="print progress and each checked sentence as it passes"
 )
+@click.option(
+    "--all-scores",
+    is_flag=True,
+    help="Text output: every calculator, not only those with an input found in the note.",
+)
 @click.pass_context
 def analyze(
     ctx: click.Context,
@@ -59,6 +64,7 @@ def analyze(
     mmproj: str | None,
     base_url: str | None,
     stream: bool,
+    all_scores: bool = False,
 ) -> int:
     """Analyse NOTE_FILE (or '-' for stdin) and/or an --image, with a model when configured."""
     from medassist.config import get_settings
@@ -68,7 +74,11 @@ def analyze(
         if stream:
             raise click.UsageError("--stream needs a model (--llm or MEDASSIST_LLM_BACKEND)")
         return ctx.invoke(
-            _deterministic_analyze, note_file=note_file, image_file=image_file, fmt=fmt
+            _deterministic_analyze,
+            note_file=note_file,
+            image_file=image_file,
+            fmt=fmt,
+            all_scores=all_scores,
         )
     if note_file is None and image_file is None:
         raise InputError("give a NOTE_FILE (or '-' for stdin), an --image FILE, or both")
