@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from medassist import __version__
+from medassist._version import __version__
 from medassist.api import metrics
 from medassist.api.security import RateLimiter, is_loopback
 from medassist.api.service import Service

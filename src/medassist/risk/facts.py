@@ -23,7 +23,7 @@ from typing import Any
 import medassist.text.findings as _findings
 from medassist.errors import InputError
 from medassist.risk.base import Evidence, Fact
-from medassist.risk.units import CANONICAL_UNITS, to_canonical
+from medassist.risk.units import canonical_unit, to_canonical
 from medassist.schemas.common import Span
 from medassist.schemas.text import (
     ContextAssertion,
@@ -55,6 +55,10 @@ def _status(context: ContextAssertion, *, family: bool = False, planned: bool = 
     if context.uncertain or (context.hypothetical and not planned):
         return "skip"
     return "affirmed"
+
+
+#: medication statuses that mean the patient is not taking the drug now
+_NOT_TAKEN = frozenset({"stopped", "held"})
 
 
 def _evidence(text: str, start: int, end: int, note: str | None = None) -> Evidence:
@@ -291,16 +295,43 @@ class NoteFacts:
         return list(self.extraction.medications)
 
     def medication(self, rule: str) -> Fact | None:
-        """An active (not negated, not stopped) medication whose name a pattern of the finding
-        rule matches (the engine's medication list), else the rule's condition."""
-        patterns = self.rules.get(rule).patterns
-        for med in self.extraction.medications:
-            if med.context.negated or med.status == "stopped":
-                continue
-            if any(_rx(p.lower()).fullmatch(med.name.lower()) for p in patterns):
-                return Fact(value=True, evidence=_evidence(med.text, med.start, med.end))
-        return self.condition(rule)
+        """Whether the patient takes a medication whose name a pattern of the finding rule
+        matches, by the engine's medication list and statuses: a drug counts when its last
+        mention in the note is not negated, stopped or held ("Plan: stop aspirin" after
+        "aspirin 81 mg daily" does not count); False when every mention is. A drug the list
+        does not hold (a class word: "NSAIDs", "antiplatelet therapy") is read from the rule's
+        condition, skipping mentions inside a stopped or held medication."""
+        patterns = [_rx(p.lower()) for p in self.rules.get(rule).patterns]
+        last: dict[str, Medication] = {}
+        for med in sorted(self.extraction.medications, key=lambda m: m.start):
+            if any(p.fullmatch(med.name.lower()) for p in patterns):
+                last[med.name.lower()] = med
+        active = [
+            m
+            for m in last.values()
+            if not m.context.negated and m.status not in _NOT_TAKEN and not m.allergen
+        ]
+        if active:
+            first = min(active, key=lambda m: m.start)
+            return Fact(value=True, evidence=_evidence(first.text, first.start, first.end))
+        stopped = [m for m in self.extraction.medications if m.name.lower() in last]
+        stopped_spans = [(m.start, m.end) for m in stopped]
+        found = self.condition(rule)
+        if found is not None and found.value is True:
+            s0, e0 = found.evidence.start or 0, found.evidence.end or 0
+            if not any(lo <= s0 and e0 <= hi for lo, hi in stopped_spans):
+                return found
+            for f in self.matches(rule):  # the first affirmed mention outside those drugs
+                if any(lo <= f.start and f.end <= hi for lo, hi in stopped_spans):
+                    continue
+                if _status(f.context) == "affirmed" and "self_negated" not in f.qualifiers:
+                    return Fact(value=True, evidence=_evidence(f.text, f.start, f.end))
+        if last:
+            m = max(last.values(), key=lambda m: m.start)
+            why = "negated" if m.context.negated else f"{m.status} in the note"
+            return Fact(value=False, evidence=_evidence(m.text, m.start, m.end, why))
+        return found
 
     @staticmethod
     def canonical_unit(name: str) -> str | None:
-        return CANONICAL_UNITS.get(name)
+        return canonical_unit(name)
