@@ -20,8 +20,11 @@ Precision guards:
 * generated terms (ICD-10-CM, HPO, abbreviations) on a drug's line in a medications or
   allergies section are not reported (an indication or a reaction there is not a documented
   condition);
-* in an examination section, a condition named by a one-word descriptor ("Exam: anxious",
-  "tearful", "agitated") is a finding (category symptom, no diagnosis code), not the condition.
+* a condition named by a one-word descriptor of the patient's state ("Exam: anxious", "pt
+  anxious re results", "depressed", "dehydrated"; adjectives in -ic/-ive only in an
+  examination section) is a finding (category symptom, no diagnosis code), not the condition;
+* a condition written right before a test, screen, vaccination, service or risk word ("HIV
+  clinic", "DM screen", "HCV PCR", "COVID booster") names that, not the patient's condition.
 
 Drug mentions come from :func:`medassist.text.drugs.find_drug_mentions`; a drug mention replaces
 the lexicon matches it overlaps only when it is longer than each of them.
@@ -45,8 +48,10 @@ __all__ = ["find_entities", "find_concepts", "matcher_size", "vocabulary_sizes"]
 #: sections where generated vocabularies report nothing
 _QUIET_SECTIONS = frozenset({"medications", "allergies"})
 _EXAM_SECTIONS = frozenset({"exam"})
-#: a one-word adjectival descriptor ("anxious", "tearful", "agitated", "depressed")
-_DESCRIPTOR = re.compile(r"[a-z]+(?:ous|ful|ed|ic|ive|ish)", re.IGNORECASE)
+#: a one-word descriptor of the patient's state ("anxious", "tearful", "agitated", "depressed"):
+#: a finding wherever it is written; adjectives in -ic/-ive/-ish only in an examination
+_DESCRIPTOR = re.compile(r"[a-z]+(?:ous|ful|ed)", re.IGNORECASE)
+_EXAM_DESCRIPTOR = re.compile(r"[a-z]+(?:ic|ive|ish)", re.IGNORECASE)
 
 
 @dataclass(slots=True)
@@ -213,6 +218,7 @@ class _Aliases:
     #: shorthand written with punctuation ("d/o"): lower-cased first token -> [(tokens, key)]
     multi: dict[str, list[tuple[tuple[str, ...], str]]]
     modifiers: frozenset[str]
+    heads: frozenset[str]  # words that make "<condition> <word>" a test, service, vaccine, risk
 
 
 @lru_cache(maxsize=1)
@@ -235,6 +241,7 @@ def _aliases() -> _Aliases:
         any_case=single,
         multi=multi,
         modifiers=frozenset(token_key(m) for m in rules().modifiers),
+        heads=frozenset(token_key(h) for h in rules().not_condition_heads),
     )
 
 
@@ -274,11 +281,15 @@ def _tokenise(text: str, aliases: _Aliases) -> tuple[list[tuple[int, int]], list
 _PRIORITY = {"core": 0, "abbreviations": 1, "icd10cm": 2, "hpo": 3}
 _LINE_START = re.compile(r"(?:^|\n)[ \t]*(?:[-*\u2022\u2013]|\d+[.)])?[ \t]*$")
 _LABEL_AFTER = re.compile(r"[ \t]*(?:[(:\-\u2013]|\d)")
+_NUMBER_BEFORE = re.compile(r"\d[ \t]*%?[ \t]*$")
 
 
 def _labelled(text: str, start: int, end: int) -> bool:
-    """An ambiguous abbreviation used as a label: followed by a number ("HF 4+/5"), or opening a
-    line and followed by a bracket, colon or dash ("PE (targeted)", "MS - alert")."""
+    """An ambiguous abbreviation used as a label or a unit: after a number ("98% RA": room air),
+    followed by a number ("HF 4+/5"), or opening a line and followed by a bracket, colon or
+    dash ("PE (targeted)", "MS - alert")."""
+    if _NUMBER_BEFORE.search(text, max(0, start - 8), start):
+        return True
     after = _LABEL_AFTER.match(text, end)
     if after is None:
         return False
@@ -385,6 +396,8 @@ def find_concepts(
         if _inside(headers[0], start, end):
             continue
         if concept.category in ("condition", "symptom"):
+            if _names_a_service(text, toks, keys, last, aliases.heads):
+                continue
             start = _with_modifiers(text, toks, keys, aliases.modifiers, first, start, taken)
         if needs_support:
             pending.append(len(out))
@@ -392,6 +405,17 @@ def find_concepts(
     if pending:
         out = _supported(text, out, pending)
     return out
+
+
+def _names_a_service(
+    text: str, toks: list[tuple[int, int]], keys: list[str], last: int, heads: frozenset[str]
+) -> bool:
+    """Whether the mention ending at token ``last`` is the first part of a test, screen,
+    vaccination, service or risk named after it ("HIV clinic", "DM screen", "COVID booster")."""
+    nxt = last + 1
+    if nxt >= len(toks) or keys[nxt] not in heads:
+        return False
+    return text[toks[last][1] : toks[nxt][0]] in (" ", "-", "")
 
 
 def _with_modifiers(
@@ -422,9 +446,9 @@ def _supported(
     text: str, found: list[tuple[int, int, Concept]], pending: list[int]
 ) -> list[tuple[int, int, Concept]]:
     """Keep a pending (context-less) abbreviation only when the same abbreviation is read with
-    its context elsewhere in the note, or as an item of a list of other clinical concepts
-    ("HTN, AF, T2DM"): its neighbour mention is separated from it by a list separator only
-    (comma, semicolon, slash, plus, "and")."""
+    its context elsewhere in the note, or as an item of a list of at least three clinical
+    concepts ("HTN, AF, T2DM") joined by list separators only (comma, semicolon, slash, plus,
+    "and", "or")."""
     waiting = set(pending)
     # one sense per discourse: an abbreviation read with its context once in the note keeps
     # that reading everywhere in the note
@@ -433,16 +457,18 @@ def _supported(
         for k, (s, e, c) in enumerate(found)
         if k not in waiting and c.vocabulary == "abbreviations"
     }
+    # runs of mentions joined by list separators only; a run of three or more is a list
+    run_of = list(range(len(found)))
+    for k in range(1, len(found)):
+        if _LIST_GAP.fullmatch(text, found[k - 1][1], found[k][0]):
+            run_of[k] = run_of[k - 1]
+    sizes: dict[int, int] = {}
+    for r in run_of:
+        sizes[r] = sizes.get(r, 0) + 1
     keep: list[tuple[int, int, Concept]] = []
     for k, (s, e, c) in enumerate(found):
-        if k in waiting and (text[s:e], c.preferred) not in confirmed:
-            left = found[k - 1] if k > 0 and k - 1 not in waiting else None
-            right = found[k + 1] if k + 1 < len(found) and k + 1 not in waiting else None
-            if not (
-                (left is not None and _LIST_GAP.fullmatch(text, left[1], s))
-                or (right is not None and _LIST_GAP.fullmatch(text, e, right[0]))
-            ):
-                continue
+        if k in waiting and (text[s:e], c.preferred) not in confirmed and sizes[run_of[k]] < 3:
+            continue
         keep.append((s, e, c))
     return keep
 
@@ -514,13 +540,11 @@ def _entity(text: str, start: int, end: int, concept: Concept, section: str | No
     category = concept.category
     code, system, preferred = concept.code, concept.code_system, concept.preferred
     surface = text[start:end]
-    if (
-        section in _EXAM_SECTIONS
-        and category == "condition"
-        and _DESCRIPTOR.fullmatch(surface)
-        and surface.lower() != preferred.lower()
-    ):
-        # "Exam: anxious" is a finding of the examination, not the condition anxiety
+    descriptor = _DESCRIPTOR.fullmatch(surface) or (
+        section in _EXAM_SECTIONS and _EXAM_DESCRIPTOR.fullmatch(surface)
+    )
+    if category == "condition" and descriptor and surface.lower() != preferred.lower():
+        # "Exam: anxious", "pt anxious re results": a finding, not the condition anxiety
         category, code, system, preferred = "symptom", None, None, surface.lower()
     return Entity(
         text=surface,
