@@ -41,6 +41,15 @@ from typing import Any
 
 from medassist.schemas.text import Entity, EntityCategory, Section
 from medassist.text.lexicons import TOKEN_RE, Concept
+from medassist.text.vocab.guards import (
+    before_colon,
+    context_support,
+    in_abbreviation_run,
+    labelled,
+    names_a_service,
+    supported,
+    with_modifiers,
+)
 from medassist.text.vocab.index import END, token_key, vocabulary_index
 
 __all__ = ["find_entities", "find_concepts", "matcher_size", "vocabulary_sizes"]
@@ -151,66 +160,6 @@ def _inside(spans: _SpanSet, start: int, end: int) -> bool:
     return spans.contains(start, end)
 
 
-def _before_colon(text: str, end: int) -> bool:
-    i = end
-    n = len(text)
-    while i < n and text[i] in " \t":
-        i += 1
-    return i < n and text[i] == ":"
-
-
-_CAPS_TOKEN = re.compile(r"[A-Z]{1,4}")
-
-
-def _in_abbreviation_run(text: str, start: int, end: int) -> bool:
-    """Whether a short all-caps token sits right next to ``text[start:end]`` ("HF HE AF AE")."""
-    i = start
-    while i > 0 and text[i - 1] in " \t":
-        i -= 1
-    if i < start:
-        j = i
-        while j > 0 and text[j - 1].isalnum():
-            j -= 1
-        if _CAPS_TOKEN.fullmatch(text, j, i):
-            return True
-    k = end
-    while k < len(text) and text[k] in " \t":
-        k += 1
-    if k > end:
-        m = k
-        while m < len(text) and text[m].isalnum():
-            m += 1
-        if _CAPS_TOKEN.fullmatch(text, k, m):
-            return True
-    return False
-
-
-def _line_bounds(text: str, start: int, end: int) -> tuple[int, int]:
-    return text.rfind("\n", 0, start) + 1, (text.find("\n", end) % (len(text) + 1))
-
-
-def _context_support(
-    compiled: _Matcher,
-    text: str,
-    toks: list[tuple[int, int]],
-    keys: list[str],
-    i: int,
-    j: int,
-    cls: str,
-) -> bool:
-    """A word of context class ``cls`` within the window around tokens ``i..j``, same line."""
-    words = compiled.contexts[cls]
-    lo_line, hi_line = _line_bounds(text, toks[i][0], toks[j][1])
-    if hi_line == 0:
-        hi_line = len(text)
-    lo, hi = max(0, i - compiled.window), min(len(toks), j + 1 + compiled.window)
-    return any(
-        keys[k] in words and lo_line <= toks[k][0] and toks[k][1] <= hi_line
-        for k in range(lo, hi)
-        if k < i or k > j
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class _Aliases:
     exact: dict[str, str]  # shorthand word as written -> key of the full word
@@ -279,23 +228,6 @@ def _tokenise(text: str, aliases: _Aliases) -> tuple[list[tuple[int, int]], list
 
 
 _PRIORITY = {"core": 0, "abbreviations": 1, "icd10cm": 2, "hpo": 3}
-_LINE_START = re.compile(r"(?:^|\n)[ \t]*(?:[-*\u2022\u2013]|\d+[.)])?[ \t]*$")
-_LABEL_AFTER = re.compile(r"[ \t]*(?:[(:\-\u2013]|\d)")
-_NUMBER_BEFORE = re.compile(r"\d[ \t]*%?[ \t]*$")
-
-
-def _labelled(text: str, start: int, end: int) -> bool:
-    """An ambiguous abbreviation used as a label or a unit: after a number ("98% RA": room air),
-    followed by a number ("HF 4+/5"), or opening a line and followed by a bracket, colon or
-    dash ("PE (targeted)", "MS - alert")."""
-    if _NUMBER_BEFORE.search(text, max(0, start - 8), start):
-        return True
-    after = _LABEL_AFTER.match(text, end)
-    if after is None:
-        return False
-    if text[after.end() - 1].isdigit():
-        return True
-    return _LINE_START.search(text, max(0, start - 12), start) is not None
 
 
 def _section_supports(
@@ -344,10 +276,10 @@ def find_concepts(
                         continue
                     support = False
                     if guard:
-                        if _before_colon(text, end) or _labelled(text, start, end):
+                        if before_colon(text, end) or labelled(text, start, end):
                             continue
                         core_guard = guard == 1 or (isinstance(guard, str) and guard[0] == "!")
-                        if core_guard and _in_abbreviation_run(text, start, end):
+                        if core_guard and in_abbreviation_run(text, start, end):
                             continue
                         if headers is None:
                             headers = _header_spans(text)
@@ -357,7 +289,9 @@ def find_concepts(
                             cls = guard.lstrip("!")
                             support = not (
                                 _section_supports(compiled, sections, start, cls)
-                                or _context_support(compiled, text, toks, keys, i, j, cls)
+                                or context_support(
+                                    compiled.contexts[cls], compiled.window, text, toks, keys, i, j
+                                )
                             )
                     best = (i, j, cid, support)
                     break
@@ -396,81 +330,15 @@ def find_concepts(
         if _inside(headers[0], start, end):
             continue
         if concept.category in ("condition", "symptom"):
-            if _names_a_service(text, toks, keys, last, aliases.heads):
+            if names_a_service(text, toks, keys, last, aliases.heads):
                 continue
-            start = _with_modifiers(text, toks, keys, aliases.modifiers, first, start, taken)
+            start = with_modifiers(text, toks, keys, aliases.modifiers, first, start, taken)
         if needs_support:
             pending.append(len(out))
         out.append((start, end, concept))
     if pending:
-        out = _supported(text, out, pending)
+        out = supported(text, out, pending)
     return out
-
-
-def _names_a_service(
-    text: str, toks: list[tuple[int, int]], keys: list[str], last: int, heads: frozenset[str]
-) -> bool:
-    """Whether the mention ending at token ``last`` is the first part of a test, screen,
-    vaccination, service or risk named after it ("HIV clinic", "DM screen", "COVID booster")."""
-    nxt = last + 1
-    if nxt >= len(toks) or keys[nxt] not in heads:
-        return False
-    return text[toks[last][1] : toks[nxt][0]] in (" ", "-", "")
-
-
-def _with_modifiers(
-    text: str,
-    toks: list[tuple[int, int]],
-    keys: list[str],
-    modifiers: frozenset[str],
-    first: int,
-    start: int,
-    taken: bytearray,
-) -> int:
-    """The mention's start extended over qualifiers written right before it ("infective
-    conjunctivitis", "mixed dementia"), never into another mention."""
-    k = first - 1
-    while k >= 0 and keys[k] in modifiers and not taken[k]:
-        if text[toks[k][1] : toks[k + 1][0]] not in (" ", "-"):
-            break
-        taken[k] = 1
-        start = toks[k][0]
-        k -= 1
-    return start
-
-
-_LIST_GAP = re.compile(r"\s*(?:[,;/+&]|\band\b|\bor\b)\s*", re.IGNORECASE)
-
-
-def _supported(
-    text: str, found: list[tuple[int, int, Concept]], pending: list[int]
-) -> list[tuple[int, int, Concept]]:
-    """Keep a pending (context-less) abbreviation only when the same abbreviation is read with
-    its context elsewhere in the note, or as an item of a list of at least three clinical
-    concepts ("HTN, AF, T2DM") joined by list separators only (comma, semicolon, slash, plus,
-    "and", "or")."""
-    waiting = set(pending)
-    # one sense per discourse: an abbreviation read with its context once in the note keeps
-    # that reading everywhere in the note
-    confirmed = {
-        (text[s:e], c.preferred)
-        for k, (s, e, c) in enumerate(found)
-        if k not in waiting and c.vocabulary == "abbreviations"
-    }
-    # runs of mentions joined by list separators only; a run of three or more is a list
-    run_of = list(range(len(found)))
-    for k in range(1, len(found)):
-        if _LIST_GAP.fullmatch(text, found[k - 1][1], found[k][0]):
-            run_of[k] = run_of[k - 1]
-    sizes: dict[int, int] = {}
-    for r in run_of:
-        sizes[r] = sizes.get(r, 0) + 1
-    keep: list[tuple[int, int, Concept]] = []
-    for k, (s, e, c) in enumerate(found):
-        if k in waiting and (text[s:e], c.preferred) not in confirmed and sizes[run_of[k]] < 3:
-            continue
-        keep.append((s, e, c))
-    return keep
 
 
 def _drug_mentions(text: str) -> list[Entity]:
