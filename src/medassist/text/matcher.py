@@ -458,6 +458,7 @@ def _unquiet(
     """Drop the generated-vocabulary mentions of a medications or allergies section that share
     a line with a drug ("metformin for T2DM", "penicillin - rash"): an indication or a reaction
     there is not a documented condition."""
-    drug_lines = {text.rfind("\n", 0, d.start) for d in drugs}
-    drop = {k for k in quiet if text.rfind("\n", 0, lexical[k].start) in drug_lines}
+    breaks = [m.start() for m in re.finditer("\n", text)]
+    drug_lines = {bisect_right(breaks, d.start) for d in drugs}
+    drop = {k for k in quiet if bisect_right(breaks, lexical[k].start) in drug_lines}
     return [e for k, e in enumerate(lexical) if k not in drop]

@@ -55,8 +55,17 @@ def in_abbreviation_run(text: str, start: int, end: int) -> bool:
     return False
 
 
+_REACH = 400  # characters searched for a line break: far beyond any context window
+
+
 def _line_bounds(text: str, start: int, end: int) -> tuple[int, int]:
-    return text.rfind("\n", 0, start) + 1, (text.find("\n", end) % (len(text) + 1))
+    """Bounds of the line around ``start..end``, searched at most ``_REACH`` characters away
+    (a bounded cost per call: a note without line breaks must not make the matcher quadratic)."""
+    lo = text.rfind("\n", max(0, start - _REACH), start)
+    hi = text.find("\n", end, end + _REACH)
+    return (lo + 1 if lo >= 0 else max(0, start - _REACH)), (
+        hi if hi >= 0 else min(len(text), end + _REACH)
+    )
 
 
 def context_support(
@@ -71,8 +80,6 @@ def context_support(
     """A word of ``words`` (token keys of a context class) within ``window`` tokens around
     tokens ``i..j``, on the same line."""
     lo_line, hi_line = _line_bounds(text, toks[i][0], toks[j][1])
-    if hi_line == 0:
-        hi_line = len(text)
     lo, hi = max(0, i - window), min(len(toks), j + 1 + window)
     return any(
         keys[k] in words and lo_line <= toks[k][0] and toks[k][1] <= hi_line
