@@ -354,3 +354,11 @@ def test_acronyms_in_icd_brackets_are_not_lower_case_words() -> None:
     assert match_forms("Postural orthostatic tachycardia syndrome [POTS]") == [
         "postural orthostatic tachycardia syndrome"
     ]
+
+
+def test_context_class_words_on_the_same_line() -> None:
+    assert "Guillain-Barre syndrome" in names(
+        "Recent GBS dx, hosp 4/52 ago, then rapidly progressive distal weakness"
+    )
+    assert "Guillain-Barre syndrome" in names("GBS with areflexia, treated with IVIg")
+    assert "Guillain-Barre syndrome" not in names("GBS swab positive at 36 weeks pregnancy")
