@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from medassist._version import __version__
 from medassist.errors import MedassistError
 from medassist.schemas.text import TextAnalysis
-
-__version__ = "0.1.0"
 
 __all__ = [
     "__version__",

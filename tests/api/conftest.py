@@ -41,12 +41,14 @@ class Running:
         self.thread.join(timeout=10)
 
 
-def start_server(**settings_kwargs) -> Running:  # type: ignore[no-untyped-def]
+def start_server(customise=None, **settings_kwargs) -> Running:  # type: ignore[no-untyped-def]
     from medassist.api.main import create_app
     from medassist.config import Settings
 
     settings = Settings(**settings_kwargs)
     app = create_app(settings)
+    if customise is not None:  # e.g. add a route that the test needs
+        customise(app)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -84,9 +86,9 @@ def make_server(tmp_path: Path) -> Iterator[Callable[..., Running]]:
     """Start servers with given settings (stopped at the end of the test)."""
     started: list[Running] = []
 
-    def make(**kwargs) -> Running:  # type: ignore[no-untyped-def]
+    def make(customise=None, **kwargs) -> Running:  # type: ignore[no-untyped-def]
         kwargs.setdefault("data_dir", str(tmp_path / f"data{len(started)}"))
-        running = start_server(**kwargs)
+        running = start_server(customise, **kwargs)
         started.append(running)
         return running
 

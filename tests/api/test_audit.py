@@ -175,3 +175,16 @@ def test_audit_cli_list_show_export(tmp_path):
     assert out.returncode == 0 and len(target.read_text().splitlines()) == 3
     out = _cli("export", "--format", "xml", env_url=url)
     assert out.returncode == 2
+
+
+def test_model_route_is_audited_with_hashes_and_notices(make_server):
+    srv = make_server()
+    with srv.client() as c:
+        r = c.post(
+            "/v1/analyze", files={"note": (None, "Pt denies fever. HR 130, SpO2 85% on RA.")}
+        )
+        assert r.status_code == 200, r.text
+        rid = r.headers["x-request-id"]
+    entry = open_store(srv.audit_url).get(rid)
+    assert entry is not None and entry.route == "/v1/analyze" and entry.input_sha256
+    assert set(entry.notices) == {n["code"] for n in r.json()["safety"]["notices"]}

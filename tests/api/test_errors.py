@@ -150,3 +150,33 @@ def test_docs_are_served_from_local_assets(client):
     errors = schema["paths"]["/v1/text/analyze"]["post"]["responses"]
     assert {"400", "401", "413", "415", "422", "429", "500"} <= set(errors)
     assert "HTTPValidationError" not in str(schema)
+
+
+def _slow_routes(app) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    from fastapi.responses import StreamingResponse
+
+    async def slow_answer() -> dict:
+        await asyncio.sleep(1.0)
+        return {"ok": True}
+
+    async def slow_stream() -> StreamingResponse:
+        async def chunks():  # type: ignore[no-untyped-def]
+            for i in range(5):
+                await asyncio.sleep(0.2)
+                yield f"data: {i}\n\n"
+
+        return StreamingResponse(chunks(), media_type="text/event-stream")
+
+    app.router.add_api_route("/v1/test-slow", slow_answer, methods=["GET"])
+    app.router.add_api_route("/v1/test-stream", slow_stream, methods=["GET"])
+
+
+def test_timeout_limits_the_time_to_answer_not_a_started_stream(make_server):
+    srv = make_server(customise=_slow_routes, request_timeout_s=0.4)
+    with srv.client() as c:
+        r = c.get("/v1/test-slow")
+        assert r.status_code == 504 and _shape(r)["error"] == "request_timeout"
+        r = c.get("/v1/test-stream")  # 1 s of events, started well within 0.4 s
+        assert r.status_code == 200 and r.text.count("data:") == 5

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from llm_helpers import free_port
-from tiny_models import build_tiny_gemma3, write_tiny_gguf
+from tiny_models import build_tiny_gemma3, write_tiny_gguf, write_tiny_mmproj
 
 
 def _has(module: str) -> bool:
@@ -24,6 +24,12 @@ def tiny_gguf(tmp_path_factory) -> Path:
     if not _has("llama_cpp") or not _has("gguf"):
         pytest.skip("llama-cpp-python / gguf not installed (extra: gguf)")
     return write_tiny_gguf(tmp_path_factory.mktemp("gguf") / "tiny-gemma3.gguf")
+
+
+@pytest.fixture(scope="session")
+def tiny_mmproj(tiny_gguf) -> Path:
+    """The vision projector (SigLIP tower + Gemma 3 projector) for the tiny GGUF."""
+    return write_tiny_mmproj(tiny_gguf.parent / "tiny-gemma3-mmproj.gguf")
 
 
 @pytest.fixture(scope="session")

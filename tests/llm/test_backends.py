@@ -194,3 +194,28 @@ def test_openai_images_as_data_urls():
     )
     assert parts[-1] == {"type": "text", "text": "look"}
     json.dumps(msgs)
+
+
+def test_llamacpp_with_llguidance_enforces_every_bound(tiny_gguf):
+    backend = LlamaCppBackend(str(tiny_gguf), n_ctx=1024, n_threads=1, constraint="llguidance")
+    out = backend.complete(ASK, schema=Triage, limits=Limits(max_new_tokens=160))
+    assert out.run.constrained and out.run.attempts == 1
+    assert Triage.model_validate_json(out.text) == out.data
+    backend.unload()
+
+
+def test_llamacpp_image_through_the_mmproj_without_logging_the_prompt(
+    tiny_gguf, tiny_mmproj, capfd
+):
+    backend = LlamaCppBackend(str(tiny_gguf), mmproj=str(tiny_mmproj), n_ctx=1024, n_threads=1)
+    msgs = [Message(role="user", content="NOTE-TEXT-7f3a describe the image", images=[png()])]
+    out = backend.complete(msgs, schema=Triage, limits=Limits(max_new_tokens=160))
+    assert isinstance(out.data, Triage)
+    text_only = backend.complete(
+        [Message(role="user", content="NOTE-TEXT-7f3a")], limits=Limits(max_new_tokens=2)
+    )
+    # the image adds its 4 soft tokens (+ begin/end markers) to the prompt
+    assert out.run.timings.prompt_tokens > text_only.run.timings.prompt_tokens
+    captured = capfd.readouterr()
+    assert "NOTE-TEXT-7f3a" not in captured.err + captured.out
+    backend.unload()

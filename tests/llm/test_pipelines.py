@@ -234,3 +234,26 @@ def test_real_tiny_gguf_through_the_whole_pipeline(tiny_gguf):
         assert s.proposed == s.located + s.dropped
         assert report.model_runs[0].file_sha256
     assert report.text.entities  # the deterministic part is there either way
+
+
+def test_multimodal_with_the_tiny_gguf_and_mmproj(tiny_gguf, tiny_mmproj):
+    from medassist.llm import Limits
+    from medassist.llm.backends.llamacpp import LlamaCppBackend
+    from medassist.pipelines.analyze import run_analysis
+
+    backend = LlamaCppBackend(str(tiny_gguf), mmproj=str(tiny_mmproj), n_ctx=4096, n_threads=1)
+    report = run_analysis(
+        NOTE,
+        get_testdata_file("CT_small.dcm"),
+        llm=backend,
+        limits=Limits(max_new_tokens=600, timeout_s=120),
+    )
+    assert_safe(report)
+    assert report.image is not None and report.text is not None
+    if report.model.state == "ok":
+        assert report.combined is not None
+        for o in report.image_observations:
+            assert 0 <= o.confidence <= 0.8
+    else:
+        assert report.model.error_code in ("structured_output_invalid", "model_timeout")
+    backend.unload()

@@ -245,3 +245,57 @@ def write_tiny_gguf(out: Path, *, seed: int = 0, n_embd: int = 64, n_layer: int 
     w.write_tensors_to_file()
     w.close()
     return out
+
+
+def write_tiny_mmproj(out: Path, *, seed: int = 1, n_embd_text: int = 64) -> Path:
+    """A tiny random Gemma 3 vision projector (SigLIP tower + avg-pool + soft-emb norm +
+    projection) as an mmproj GGUF that llama.cpp's mtmd loads beside :func:`write_tiny_gguf`."""
+    import gguf
+
+    rng = np.random.default_rng(seed)
+    size, patch, width, ff, heads = 64, 16, 32, 64, 2
+    n_patches = (size // patch) ** 2
+    w = gguf.GGUFWriter(str(out), "clip")
+    w.add_name("tiny-random-gemma3-mmproj")
+    w.add_clip_has_vision_encoder(True)
+    w.add_clip_projector_type(gguf.VisionProjectorType.GEMMA3)
+    w.add_vision_image_size(size)
+    w.add_vision_patch_size(patch)
+    w.add_vision_embedding_length(width)
+    w.add_vision_feed_forward_length(ff)
+    w.add_vision_projection_dim(n_embd_text)
+    w.add_vision_block_count(1)
+    w.add_vision_head_count(heads)
+    w.add_vision_attention_layernorm_eps(1e-6)
+    w.add_vision_image_mean([0.5, 0.5, 0.5])
+    w.add_vision_image_std([0.5, 0.5, 0.5])
+    w.add_vision_use_gelu(True)
+    w.add_vision_projector_scale_factor(2)  # 4x4 patches -> 2x2 = 4 image tokens
+    w.add_file_type(gguf.LlamaFileType.ALL_F32)
+
+    def t(name: str, *shape: int, scale: float = 0.2) -> None:
+        w.add_tensor(name, (rng.standard_normal(shape) * scale).astype(np.float32))
+
+    t("v.patch_embd.weight", width, 3, patch, patch)
+    t("v.patch_embd.bias", width)
+    t("v.position_embd.weight", n_patches, width)
+    p = "v.blk.0."
+    for name in ("attn_q", "attn_k", "attn_v", "attn_out"):
+        t(p + name + ".weight", width, width)
+        t(p + name + ".bias", width)
+    for name in ("ln1", "ln2"):
+        w.add_tensor(p + name + ".weight", np.ones(width, dtype=np.float32))
+        t(p + name + ".bias", width, scale=0.02)
+    t(p + "ffn_up.weight", ff, width)
+    t(p + "ffn_up.bias", ff)
+    t(p + "ffn_down.weight", width, ff)
+    t(p + "ffn_down.bias", width)
+    w.add_tensor("v.post_ln.weight", np.ones(width, dtype=np.float32))
+    t("v.post_ln.bias", width, scale=0.02)
+    w.add_tensor("mm.soft_emb_norm.weight", np.ones(width, dtype=np.float32))
+    t("mm.input_projection.weight", width, n_embd_text)
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+    return out

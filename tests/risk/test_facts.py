@@ -48,18 +48,24 @@ def test_implausible_values_are_ignored() -> None:
 
 
 def test_age_and_sex() -> None:
-    nf = _nf("A 45-year-old white female presents. She reports ...")
+    # age and sex come from the text engine's one reader (extraction.demographics)
+    nf = NoteFacts.from_text("A 45-year-old white female presents. She reports ...")
     assert nf.measurement("age").value == 45
     assert nf.measurement("sex").value == "female"
-    assert _nf("6-month-old boy").measurement("age").value == pytest.approx(0.5)
-    assert _nf("The patient is a 60 yo man; he is well.").measurement("sex").value == "male"
+    assert NoteFacts.from_text("6-month-old boy").measurement("age").value == pytest.approx(0.5)
+    assert (
+        NoteFacts.from_text("The patient is a 60 yo man; he is well.").measurement("sex").value
+        == "male"
+    )
 
 
 def test_contradictory_ages_flag() -> None:
-    nf = _nf("A 67-year-old man. Later: the 76-year-old patient.")
+    nf = NoteFacts.from_text("A 67-year-old man. Later: the 76-year-old patient.")
     nf.measurement("age")
     assert nf.flags and "67" in nf.flags[0] and "76" in nf.flags[0]
-    single = _nf("A 67-year-old man with a 67-year-old history")  # same age twice: no flag
+    single = NoteFacts.from_text(
+        "A 67-year-old man with a 67-year-old history"
+    )  # same age twice: no flag
     single.measurement("age")
     assert not single.flags
 

@@ -18,8 +18,6 @@ RISK = Path(medassist.risk.__file__).parent
 #: case-report readers of three formula families not yet moved to text/ value readers
 STILL_READING = {
     ("facts.py", "_span_evidence"),
-    ("facts.py", "_ages"),
-    ("facts.py", "_sex"),
     ("formulas_fluids_drugs.py", "derive"),
     ("formulas_obstetric.py", "derive"),
 }

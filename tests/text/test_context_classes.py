@@ -376,3 +376,24 @@ def test_section_implied_history_reaches_bare_items() -> None:
     pneumonia, appendicitis, cough = classify_spans(note, spans)
     assert pneumonia.historical and appendicitis.historical
     assert not cough.historical
+
+
+@pytest.mark.parametrize(
+    ("sentence", "target"),
+    [
+        (
+            "Regular monitoring for potential complications of Protein C deficiency.",
+            "Protein C deficiency",
+        ),
+        ("Counselled on the side effects of metformin.", "metformin"),
+    ],
+)
+def test_the_cause_of_possible_complications_is_not_hypothetical(
+    sentence: str, target: str
+) -> None:
+    assert not ctx(sentence, target).hypothetical
+
+
+def test_possible_complications_listed_are_hypothetical() -> None:
+    sentence = "Potential complications including bleeding and infection were explained."
+    assert ctx(sentence, "bleeding").hypothetical

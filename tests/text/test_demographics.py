@@ -123,3 +123,86 @@ def test_odd_input_does_not_crash() -> None:
 def test_past_or_other_ages_are_not_conflicts(text: str) -> None:
     demo = extract_demographics(text)
     assert demo.age in {45, 31} and demo.conflicts == []
+
+
+NOTATIONS = [
+    pytest.param("45M with chest pain.", 45, "male", id="45M"),
+    pytest.param("29F c/o cough x3/7", 29, "female", id="29F"),
+    pytest.param("67 yo F presents with dyspnoea", 67, "female", id="67-yo-F"),
+    pytest.param("a 45-year-old man with chest pain", 45, "male", id="year-old-man"),
+    pytest.param("M/45, chest pain on exertion", 45, "male", id="M-slash-45"),
+    pytest.param("F/29: SOB", 29, "female", id="F-slash-29"),
+    pytest.param("45 y/o male, smoker", 45, "male", id="y-slash-o-male"),
+    pytest.param("Pt 45M, seen in clinic", 45, "male", id="pt-45M"),
+    pytest.param("Seen today: 72F, fall at home", 72, "female", id="after-colon"),
+    pytest.param("Male, 58, HTN, T2DM", 58, "male", id="male-comma-age"),
+    pytest.param("F 34 presents with headache", 34, "female", id="F-space-age"),
+    pytest.param("72 y.o. female with COPD", 72, "female", id="y-dot-o"),
+]
+
+
+@pytest.mark.parametrize(("text", "age", "sex"), NOTATIONS)
+def test_compact_notations_give_age_and_stated_sex(text: str, age: float, sex: str) -> None:
+    demo = extract_demographics(text)
+    assert demo.age == pytest.approx(age)
+    assert demo.sex == sex and demo.sex_basis == "stated"
+    assert demo.age_span is not None and text[slice(*demo.age_span)] == demo.age_text
+    assert demo.sex_span is not None and text[slice(*demo.sex_span)] == demo.sex_text
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [
+        ("Baby aged 6 months with fever", 0.5),
+        ("4/12 old infant with fever and poor feeding", 4 / 12),
+        ("3/52 old baby, jaundiced", 3 / 52),
+    ],
+)
+def test_infant_ages(text: str, age: float) -> None:
+    assert extract_demographics(text).age == pytest.approx(age, rel=1e-3)
+
+
+@pytest.mark.parametrize(
+    "text", ["6 min walk: 45m walk test", "KCl 2M solution", "HR 45 M", "Walked 45 m unaided"]
+)
+def test_numbers_with_metre_or_molar_letters_are_not_ages(text: str) -> None:
+    demo = extract_demographics(text)
+    assert demo.age is None and demo.sex is None
+
+
+@pytest.mark.parametrize(
+    ("text", "sex"),
+    [
+        ("He has hypertension.", "male"),
+        ("She reports a cough. Her inhaler ran out.", "female"),
+    ],
+)
+def test_pronoun_sex_is_a_labelled_inference(text: str, sex: str) -> None:
+    demo = extract_demographics(text)
+    assert demo.sex == sex and demo.sex_basis == "inferred"
+
+
+def test_no_sex_without_evidence() -> None:
+    demo = extract_demographics("Chest pain for 2 hours. BP 140/90.")
+    assert demo.sex is None and demo.sex_basis is None
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "He has hypertension.",
+        "45M, AF, on warfarin.",
+        "M/67 with atrial fibrillation and diabetes.",
+        "She has atrial fibrillation and her BP is 150/90.",
+        "Atrial fibrillation, hypertension, age 70.",
+    ],
+)
+def test_report_and_calculators_read_the_same_age_and_sex(note: str) -> None:
+    from medassist.risk.facts import NoteFacts
+    from medassist.text.engine import extract
+
+    demo = extract(note).demographics
+    facts = NoteFacts.from_text(note)
+    age, sex = facts.measurement("age"), facts.measurement("sex")
+    assert (age.value if age else None) == demo.age
+    assert (sex.value if sex else None) == demo.sex

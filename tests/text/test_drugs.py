@@ -262,3 +262,30 @@ def test_drug_or_lab_name_followed_by_a_dose_is_a_drug(text: str) -> None:
 )
 def test_drug_or_lab_name_with_a_value_is_a_lab(text: str) -> None:
     assert not find_drug_mentions(text), text
+
+
+@pytest.mark.parametrize(
+    ("text", "abbreviation", "generic"),
+    [
+        ("Cytosine arabinoside (ARA-X) was given; ARA-X toxicity followed.", "ARA-X", "cytarabine"),
+        ("Linezolid (LZD) was started. LZD 600 mg bid was continued.", "LZD", "linezolid"),
+        ("LZD (linezolid) was started. LZD 600 mg bid was continued.", "LZD", "linezolid"),
+    ],
+)
+def test_abbreviation_defined_by_the_text(text: str, abbreviation: str, generic: str) -> None:
+    found = [e for e in find_drug_mentions(text) if e.text == abbreviation]
+    assert len(found) == text.count(abbreviation)
+    assert all(e.preferred == generic for e in found)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Insulin (IU) 10 IU was given before meals.",
+        "Metoprolol (tablets) 25 mg BID; tablets were crushed.",
+        "Ondansetron (ODT) 4 mg; the ODT form dissolves on the tongue.",
+    ],
+)
+def test_bracketed_units_and_forms_are_not_abbreviations(text: str) -> None:
+    names = [e.text for e in find_drug_mentions(text)]
+    assert not {"IU", "tablets", "ODT"} & set(names)

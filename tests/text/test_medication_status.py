@@ -154,3 +154,23 @@ def test_prn_goes_to_its_own_drug_only(text: str, with_prn: str, without_prn: st
 def test_prn_reason_after_a_comma_is_kept() -> None:
     med = extract("Percocet 5/325 mg 1-2 p.o. q.4-6h. p.r.n., pain").medications[0]
     assert med.as_needed and med.prn_reason == "pain"
+
+
+@pytest.mark.parametrize(
+    "unit",
+    [
+        "She received amoxicillin and clarithromycin (1 g and 500 mg, respectively). ",
+        "Stopped: lisinopril 20 mg daily, amlodipine 5 mg daily\n",
+        "- metformin 500 mg BID\n",
+        "Continue home medications except metformin and aspirin. ",
+        "Switched from lisinopril to losartan. ",
+    ],
+)
+def test_repeated_scope_forms_stay_linear(unit: str) -> None:
+    import time
+
+    text = ("Held medications:\n" if unit.startswith("-") else "") + unit * (100_000 // len(unit))
+    started = time.perf_counter()
+    meds = extract(text).medications
+    assert meds
+    assert time.perf_counter() - started < 20  # generous: linear cost is ~1 s here

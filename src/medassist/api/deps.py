@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.formparsers import MultiPartException, MultiPartParser
 
@@ -181,6 +181,25 @@ def note_audit(request: Request, report: Any = None, **extra: Any) -> None:
         info.setdefault("model_ids", [])
         info["model_ids"] = sorted(set(info["model_ids"]) | set(audit.model_ids))
         info.setdefault("timings_ms", {}).update(audit.timings_ms)
+    runs = getattr(report, "model_runs", None) or []
+    if runs:  # model calls of an AnalysisReport: ids in the audit, calls and tokens in /metrics
+        from medassist.api.metrics import record_model_call
+
+        ids = set(info.get("model_ids", []))
+        for run in runs:
+            ids.add(f"{run.backend}:{run.model_id}")
+            record_model_call(
+                run.model_id,
+                "ok",
+                prompt_tokens=run.prompt_tokens,
+                completion_tokens=run.completion_tokens,
+            )
+        info["model_ids"] = sorted(ids)
+    status = getattr(report, "model", None)
+    if getattr(status, "state", None) == "failed":
+        from medassist.api.metrics import record_model_call
+
+        record_model_call(status.model_id or status.backend or "unknown", "failed")
     if safety is not None:
         codes = [n.code for n in getattr(safety, "notices", [])]
         info["notices"] = list(dict.fromkeys([*info.get("notices", []), *codes]))
@@ -196,7 +215,9 @@ async def respond(request: Request, report: Any, options: OutputOptions | None =
             format="fhir" if fmt == "fhir" else "json", patient=request.query_params.get("patient")
         )
     if options.format != "fhir":
-        return report
+        # serialised once, as is: the report was validated when safety built it (FastAPI would
+        # validate it again against the response model, which costs more than the JSON)
+        return Response(report.model_dump_json(), media_type="application/json")
     from medassist.fhir import to_fhir_bundle
 
     bundle = await run_in_threadpool(to_fhir_bundle, report, patient_reference=options.patient)

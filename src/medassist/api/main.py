@@ -13,7 +13,7 @@ from pathlib import Path
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from medassist import __version__
+from medassist._version import __version__
 from medassist.api.deps import reject_unknown_options
 from medassist.api.docs_assets import swagger_dir
 from medassist.api.errors import ERROR_RESPONSES, install_error_handlers

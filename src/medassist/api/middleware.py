@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from medassist import __version__
+from medassist._version import __version__
 from medassist.api import metrics
 from medassist.api.security import RateLimiter, is_loopback
 from medassist.api.service import Service
@@ -106,6 +106,7 @@ class _Request:
         self.body_hash = hashlib.sha256()
         self.body_bytes = 0
         self.suppress_body = False
+        self._deadline: asyncio.Timeout | None = None
         client = scope.get("client")
         self.client_host: str | None = client[0] if client else None
         state = scope.setdefault("state", {})
@@ -179,7 +180,9 @@ class _Request:
     async def _call_app(self) -> None:
         timeout = self.service.settings.request_timeout_s
         try:
-            async with asyncio.timeout(timeout):
+            # the limit is on the time to answer: once a response has started (a stream of
+            # server-sent events), it is lifted (see _send_guarded)
+            async with asyncio.timeout(timeout) as self._deadline:
                 await self.app(self.scope, self._receive_hashing, self._send_guarded)
         except TimeoutError:
             if not self.started:
@@ -212,6 +215,8 @@ class _Request:
                     return
             self.status = status
             self.started = True
+            if self._deadline is not None:
+                self._deadline.reschedule(None)
             message["headers"] = self._headers(list(message.get("headers", [])))
             await self._send(message)
             return

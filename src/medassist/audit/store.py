@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, func, select, text
+from sqlalchemy import Engine, create_engine, event, func, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -110,10 +110,9 @@ class AuditStore:
     # -- write / read ----------------------------------------------------------------------
     def write(self, entry: AuditEntry) -> None:
         """Insert one record (committed before returning); raises AuditStoreError."""
-        row = AuditRow(**entry.model_dump())
         try:
-            with Session(self.engine) as session, session.begin():
-                session.add(row)
+            with self.engine.begin() as conn:
+                conn.execute(insert(AuditRow.__table__), [entry.model_dump()])
         except SQLAlchemyError as exc:
             raise AuditStoreError(
                 f"cannot write to the audit store {self.display_url}: {type(exc).__name__}"

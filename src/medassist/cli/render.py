@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
 from medassist.schemas.imaging import ImageAnalysis
 from medassist.schemas.text import ContextAssertion, TextAnalysis
+from medassist.text.allergies import allergies_line
 
 __all__ = ["render_text_analysis", "render_image_analysis"]
 
@@ -50,6 +52,7 @@ def render_text_analysis(report: TextAnalysis, title: str = "note") -> None:
         console.print(
             f"[bold]Patient:[/] age {d.age if d.age is not None else '?'}, sex {d.sex or '?'}"
         )
+    console.print(f"[bold]Allergies:[/] {escape(allergies_line(report.allergies))}")
     if report.entities:
         table = Table(title="Entities", show_lines=False)
         for col in ("text", "category", "preferred", "code", "context", "section"):

@@ -10,8 +10,8 @@ NoteFacts never reads the note itself: criteria come from ``TextExtraction.findi
 rules of ``text/rules/finding_rules.json``, evaluated once by :mod:`medassist.text.findings`
 with the text engine's ConText assessment). Measurements are the text engine's, and only
 those (``extraction.vitals`` and ``extraction.labs``): each with its time point, the current
-one by default. The age/sex fallbacks that still keep the text (``_ages``, ``_sex``) are
-being replaced by the text engine's one age/sex reader.
+one by default. Age and sex are the text engine's one age/sex reader's
+(``extraction.demographics``).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import Any
 import medassist.text.findings as _findings
 from medassist.errors import InputError
 from medassist.risk.base import Evidence, Fact
-from medassist.risk.units import CANONICAL_UNITS, to_canonical
+from medassist.risk.units import canonical_unit, to_canonical
 from medassist.schemas.common import Span
 from medassist.schemas.text import (
     ContextAssertion,
@@ -34,11 +34,6 @@ from medassist.schemas.text import (
 )
 
 __all__ = ["NoteFacts"]
-
-_FAMILY = re.compile(
-    r"\b(?:family history|mother|father|brother|sister|sibling|parent|grandmother|grandfather|aunt|uncle|cousin|son|daughter|FHx?)\b",
-    re.I,
-)
 
 
 @lru_cache(maxsize=4096)
@@ -62,22 +57,8 @@ def _status(context: ContextAssertion, *, family: bool = False, planned: bool = 
     return "affirmed"
 
 
-_AGE_RE = re.compile(
-    r"(?<![\d.])(?P<v>\d{1,3}(?:\.\d{1,3})?)\s{0,3}(?:-|\s)?\s{0,3}(?P<u>years?|yrs?|months?|mo|weeks?|days?)[\s-]{0,3}old"
-    r"|(?<!\d)(?P<v2>\d{1,3})\s{0,3}(?:yo|y/o|y\.o\.|-yo|yr-old|M|F)\b(?=[\s,.])"
-    r"|\bage(?:d)?(?: of)?[:\s]{1,5}(?P<v3>\d{1,3})\b(?!\s*(?:%|mm|mg))",
-    re.I,
-)
-_FEM_NOUNS = r"woman|female|lady|girl|primigravida|multigravida|gravida|mother"
-_MALE_NOUNS = r"man|male|gentleman|boy"
-_NEAR_AGE_RE = re.compile(
-    rf"(?<!\d)\d{{1,3}}\s{{0,3}}(?:-|\s)?\s{{0,3}}(?:years?|yrs?|months?|y)[\s-]{{0,3}}old\s+(?:\w+\s+){{0,3}}?({_FEM_NOUNS}|{_MALE_NOUNS})\b"
-    rf"|\b(?:\d{{1,3}}\s{{0,3}}(?:yo|y/o))\s+({_FEM_NOUNS}|{_MALE_NOUNS})\b",
-    re.I,
-)
-_SHE_RE = re.compile(r"\b(?:she|her|hers|herself)\b", re.I)
-_HE_RE = re.compile(r"\b(?:he|his|him|himself)\b", re.I)
-_SEX_NOUN_RE = re.compile(rf"\b(?:{_FEM_NOUNS}|{_MALE_NOUNS}|mrs|mr|ms)\b", re.I)
+#: medication statuses that mean the patient is not taking the drug now
+_NOT_TAKEN = frozenset({"stopped", "held"})
 
 
 def _evidence(text: str, start: int, end: int, note: str | None = None) -> Evidence:
@@ -87,7 +68,7 @@ def _evidence(text: str, start: int, end: int, note: str | None = None) -> Evide
 class NoteFacts:
     """Calculator-facing view of one note's extraction (see the module docstring).
 
-    ``text`` is kept only for the measurement and age/sex fallbacks named there; every
+    ``text`` is kept only to quote evidence spans; every
     criterion is read from ``extraction.findings``."""
 
     def __init__(
@@ -158,11 +139,8 @@ class NoteFacts:
     def measurements(self, name: str, time_point: str | None = None) -> list[Fact]:
         """Every value of a measurement in note order (``time_point``: only those taken then,
         e.g. "admission", "peak", "baseline", "discharge")."""
-        if name == "age":
-            return self._memo_list(("ages",), self._ages)
-        if name == "sex":
-            fact = self._memo_list(("sex",), lambda: [f for f in [self._sex()] if f])
-            return fact
+        if name in ("age", "sex"):
+            return self._memo_list((name,), lambda: self._demographic(name))
         return [
             f for f, m in self._measured(name) if time_point is None or m.time_point == time_point
         ]
@@ -180,12 +158,11 @@ class NoteFacts:
         taken then, or None."""
         if name in {"age", "sex"}:
             found = self.measurements(name)
-            if name == "age" and found:
-                distinct = sorted({round(f.value, 1) for f in found})
-                if len(distinct) > 1 and (distinct[-1] - distinct[0]) >= 1:
-                    flag = f"contradictory ages in note: {', '.join(f'{a:g}' for a in distinct)}"
-                    if flag not in self.flags:
-                        self.flags.append(flag)
+            conflicts = [c for c in self.extraction.demographics.conflicts if c.startswith("age")]
+            if name == "age" and found and conflicts:
+                flag = "contradictory ages in note: " + "; ".join(conflicts)
+                if flag not in self.flags:
+                    self.flags.append(flag)
             return found[0] if found else None
         measured = self._measured(name)
         if time_point in {"peak", "nadir"}:
@@ -211,75 +188,25 @@ class NoteFacts:
         )
 
     # ------------------------------------------------------------------ demographics
-    def _ages(self) -> list[Fact]:
+    def _demographic(self, name: str) -> list[Fact]:
+        """Age (years) or sex from the text engine's one age/sex reader
+        (:mod:`medassist.text.demographics`, ``extraction.demographics``): the report, FHIR
+        and the calculators give the same age and sex, or none."""
         demo = self.extraction.demographics
-        out: list[Fact] = []
-        if demo.age is not None:
+        if name == "age":
+            if demo.age is None:
+                return []
             start, end = demo.age_span or (0, 0)
-            out.append(Fact(value=float(demo.age), evidence=self._span_evidence(start, end)))
-        for m in _AGE_RE.finditer(self.text):
-            raw = m.group("v") or m.group("v2") or m.group("v3")
-            unit = (m.group("u") or "years").lower()
-            value = float(raw)
-            if unit.startswith("mo"):
-                value /= 12
-            elif unit.startswith("week"):
-                value /= 52
-            elif unit.startswith("day"):
-                value /= 365
-            if (
-                m.group("v2")
-                and m.group(0).rstrip()[-1:] in {"M", "F"}
-                and not m.group(0).lower().endswith(("yo", "y/o", "y.o."))
-            ):
-                # "45M": only at the very start of a note or a line
-                line_start = self.text.rfind("\n", 0, m.start()) + 1
-                if self.text[line_start : m.start()].strip():
-                    continue
-            if not 0 <= value <= 120:
-                continue
-            fact = Fact(value=value, evidence=self._span_evidence(m.start(), m.end()))
-            if out and out[0].evidence.start == fact.evidence.start:
-                continue
-            # a relative's age ("his 30-year-old son") is not the patient's
-            pre = self.text[max(0, m.start() - 25) : m.start()]
-            post = self.text[m.end() : m.end() + 20]
-            if _FAMILY.search(pre + " " + post.split(",")[0]) and out:
-                continue
-            out.append(fact)
-        out.sort(key=lambda f: f.evidence.start or 0)
-        return out
-
-    def _sex(self) -> Fact | None:
-        demo = self.extraction.demographics
-        fem_nouns = _FEM_NOUNS
-        # 1. the noun right after the age ("a 45-year-old white female")
-        near_age = _NEAR_AGE_RE.search(self.text)
-        if near_age:
-            group = 1 if near_age.group(1) else 2
-            word = near_age.group(group).lower()
-            value = "female" if re.fullmatch(fem_nouns, word) else "male"
-            return Fact(
-                value=value,
-                evidence=self._span_evidence(near_age.start(group), near_age.end(group)),
-            )
-        # 2. the text engine's demographics
-        if demo.sex is not None:
-            start, end = demo.sex_span or (0, 0)
-            return Fact(value=demo.sex, evidence=self._span_evidence(start, end))
-        # 3. pronouns (the patient is referred to most)
-        she = _SHE_RE.findall(self.text)
-        he = _HE_RE.findall(self.text)
-        if she or he:
-            best_re, value = (_SHE_RE, "female") if len(she) > len(he) else (_HE_RE, "male")
-            first_m = best_re.search(self.text)
-            assert first_m is not None
-            return Fact(value=value, evidence=self._span_evidence(first_m.start(), first_m.end()))
-        noun = _SEX_NOUN_RE.search(self.text)
-        if noun is None:
-            return None
-        value = "female" if re.fullmatch(rf"{fem_nouns}|mrs|ms", noun.group(0).lower()) else "male"
-        return Fact(value=value, evidence=self._span_evidence(noun.start(), noun.end()))
+            return [Fact(value=float(demo.age), evidence=self._span_evidence(start, end))]
+        if demo.sex is None:
+            return []
+        start, end = demo.sex_span or (0, 0)
+        note = (
+            "sex inferred (pronouns or sex-specific terms)"
+            if demo.sex_basis == "inferred"
+            else None
+        )
+        return [Fact(value=demo.sex, evidence=self._span_evidence(start, end, note))]
 
     # ------------------------------------------------------------------ findings
     @cached_property
@@ -368,16 +295,43 @@ class NoteFacts:
         return list(self.extraction.medications)
 
     def medication(self, rule: str) -> Fact | None:
-        """An active (not negated, not stopped) medication whose name a pattern of the finding
-        rule matches (the engine's medication list), else the rule's condition."""
-        patterns = self.rules.get(rule).patterns
-        for med in self.extraction.medications:
-            if med.context.negated or med.status == "stopped":
-                continue
-            if any(_rx(p.lower()).fullmatch(med.name.lower()) for p in patterns):
-                return Fact(value=True, evidence=_evidence(med.text, med.start, med.end))
-        return self.condition(rule)
+        """Whether the patient takes a medication whose name a pattern of the finding rule
+        matches, by the engine's medication list and statuses: a drug counts when its last
+        mention in the note is not negated, stopped or held ("Plan: stop aspirin" after
+        "aspirin 81 mg daily" does not count); False when every mention is. A drug the list
+        does not hold (a class word: "NSAIDs", "antiplatelet therapy") is read from the rule's
+        condition, skipping mentions inside a stopped or held medication."""
+        patterns = [_rx(p.lower()) for p in self.rules.get(rule).patterns]
+        last: dict[str, Medication] = {}
+        for med in sorted(self.extraction.medications, key=lambda m: m.start):
+            if any(p.fullmatch(med.name.lower()) for p in patterns):
+                last[med.name.lower()] = med
+        active = [
+            m
+            for m in last.values()
+            if not m.context.negated and m.status not in _NOT_TAKEN and not m.allergen
+        ]
+        if active:
+            first = min(active, key=lambda m: m.start)
+            return Fact(value=True, evidence=_evidence(first.text, first.start, first.end))
+        stopped = [m for m in self.extraction.medications if m.name.lower() in last]
+        stopped_spans = [(m.start, m.end) for m in stopped]
+        found = self.condition(rule)
+        if found is not None and found.value is True:
+            s0, e0 = found.evidence.start or 0, found.evidence.end or 0
+            if not any(lo <= s0 and e0 <= hi for lo, hi in stopped_spans):
+                return found
+            for f in self.matches(rule):  # the first affirmed mention outside those drugs
+                if any(lo <= f.start and f.end <= hi for lo, hi in stopped_spans):
+                    continue
+                if _status(f.context) == "affirmed" and "self_negated" not in f.qualifiers:
+                    return Fact(value=True, evidence=_evidence(f.text, f.start, f.end))
+        if last:
+            m = max(last.values(), key=lambda m: m.start)
+            why = "negated" if m.context.negated else f"{m.status} in the note"
+            return Fact(value=False, evidence=_evidence(m.text, m.start, m.end, why))
+        return found
 
     @staticmethod
     def canonical_unit(name: str) -> str | None:
-        return CANONICAL_UNITS.get(name)
+        return canonical_unit(name)

@@ -8,10 +8,12 @@ drug-induced blood-pressure rise) carries the qualifier the text rules gave it.
 
 from __future__ import annotations
 
-from medassist.risk.base import Fact
+from medassist.risk.base import Evidence, Fact
 from medassist.risk.facts import NoteFacts
 
 __all__ = [
+    "first_outside",
+    "outside",
     "unhedged_condition",
     "hypertension_history",
     "heart_history",
@@ -32,6 +34,29 @@ def unhedged_condition(
     if lists:
         skip.add("negated_list")
     return facts.condition(*rules, skip=frozenset(skip))
+
+
+def first_outside(facts: NoteFacts, rule: str, outside: str) -> Fact | None:
+    """The first finding of match rule ``rule`` that overlaps no finding of ``outside`` (e.g.
+    "on CPAP" that is not the night-time CPAP of a sleep apnoea)."""
+    boxes = [(f.start, f.end) for f in facts.matches(outside)]
+    for f in facts.matches(rule):
+        if any(f.start < hi and lo < f.end for lo, hi in boxes):
+            continue
+        return Fact(
+            value=f.text, evidence=Evidence(source="note", text=f.text, start=f.start, end=f.end)
+        )
+    return None
+
+
+def outside(facts: NoteFacts, fact: Fact | None, rule: str) -> Fact | None:
+    """``fact`` unless its span overlaps a finding of ``rule`` (then None)."""
+    if fact is None or fact.evidence.start is None or fact.evidence.end is None:
+        return fact
+    s, e = fact.evidence.start, fact.evidence.end
+    if any(f.start < e and s < f.end for f in facts.matches(rule)):
+        return None
+    return fact
 
 
 def hypertension_history(facts: NoteFacts) -> Fact | None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from medassist.risk.base import Band, Calculator, Fact, ScoreResult, register
 from medassist.risk.facts import NoteFacts
+from medassist.risk.score_cues import first_outside
 from medassist.risk.scoring import choice, criterion, cue, finish, fmt, item, number, put, val
 
 __all__ = ["News2", "QSofa", "ShockIndex", "Sirs", "Gcs", "consciousness_fact", "gcs_components"]
@@ -51,7 +52,7 @@ def consciousness_fact(facts: NoteFacts) -> Fact | None:
 
 def oxygen_fact(facts: NoteFacts) -> Fact | None:
     room_air = facts.finding("acute.oxygen_fact.on_in_room")
-    o2 = facts.finding("acute.oxygen_fact.on_receiving_requiring")
+    o2 = first_outside(facts, "acute.oxygen_fact.on_receiving_requiring", "acute.oxygen.sleep_pap")
     if room_air is not None and (
         o2 is None or (room_air.evidence.start or 0) < (o2.evidence.start or 0)
     ):

@@ -21,11 +21,11 @@ from medassist.risk.scoring import (
     sex_input,
     val,
 )
-from medassist.text.number_words import word_number
+from medassist.text.number_words import number_word_pattern, word_number
 
 __all__ = ["Cha2ds2Vasc", "Heart", "HasBled", "Rcri", "FraminghamChd"]
 
-_NUMBER_WORDS = "zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty"
+_NUMBER_WORDS = number_word_pattern(20)  # the one number-words table
 
 
 def _any(*facts: Fact | None) -> Fact | None:
@@ -292,6 +292,49 @@ def _hepatic_derangement(facts: NoteFacts) -> Fact | None:
     return val(f, True, note=f"transaminases {fold:g}x normal: significant hepatic derangement")
 
 
+#: HAS-BLED's thresholds (Pisters 2010): systolic pressure, serum creatinine (200 µmol/L)
+_HAS_BLED_SBP = 160.0
+_HAS_BLED_CREATININE = 2.26
+
+
+def _uncontrolled_hypertension(facts: NoteFacts) -> Fact | None:
+    """HAS-BLED's H as the score defines it: uncontrolled hypertension, i.e. a systolic
+    pressure > 160 mmHg in the note or hypertension written as uncontrolled; a documented
+    hypertension whose pressures stay at or below 160 mmHg does not count."""
+    worded = unhedged_condition(facts, "cardiac.hasbled.uncontrolled_hypertension")
+    if worded is not None and worded.value:
+        return worded
+    sbp = facts.extreme("sbp", "max")
+    if sbp is not None and isinstance(sbp.value, int | float):
+        high = sbp.value > _HAS_BLED_SBP
+        return val(sbp, high, note=None if high else "systolic pressure <= 160 mmHg")
+    history = hypertension_history(facts)
+    if history is not None and history.value:
+        return val(history, False, note="hypertension documented, not as uncontrolled")
+    return worded or history
+
+
+def _abnormal_renal_function(facts: NoteFacts) -> Fact | None:
+    """HAS-BLED's renal A: chronic dialysis, a kidney transplant or serum creatinine > 2.26
+    mg/dL (200 µmol/L, the current value); a chronic kidney disease mention alone does not
+    count."""
+    renal = unhedged_condition(facts, "cardiac.hasbled.renal")
+    if renal is not None and renal.value:
+        return renal
+    cr = facts.measurement("creatinine")
+    if cr is not None and isinstance(cr.value, int | float):
+        high = cr.value > _HAS_BLED_CREATININE
+        return val(cr, high, note=None if high else "creatinine <= 2.26 mg/dL")
+    ckd = cue(facts, "renal_disease")
+    if ckd is not None and ckd.value:
+        return val(
+            ckd,
+            False,
+            note="kidney disease documented without dialysis, transplant or creatinine > 2.26 mg/dL",
+        )
+    return renal or ckd
+
+
 @register
 class HasBled(Calculator):
     id = "has_bled"
@@ -344,12 +387,8 @@ class HasBled(Calculator):
     def derive(self, facts: NoteFacts) -> dict[str, Fact]:
         out: dict[str, Fact] = {}
         put(out, "age", facts.measurement("age"))
-        put(out, "hypertension", hypertension_history(facts))
-        renal = cue(facts, "renal_disease")
-        cr = facts.measurement("creatinine")
-        if cr is not None and cr.value > 2.26:
-            renal = val(cr, True)
-        put(out, "renal_disease", renal)
+        put(out, "hypertension", _uncontrolled_hypertension(facts))
+        put(out, "renal_disease", _abnormal_renal_function(facts))
         liver = unhedged_condition(facts, "liver_disease")
         if liver is None or not liver.value:
             liver = _hepatic_derangement(facts) or liver
@@ -368,7 +407,7 @@ class HasBled(Calculator):
         drinks = facts.finding("cardiac.hasbled.zero_one_two")
         if drinks is not None:
             word = drinks.value.split()[0].lower()
-            n = float(word) if word.isdigit() else float(_NUMBER_WORDS.split("|").index(word))
+            n = word_number(word)
             out["alcohol_drinks_per_week"] = val(drinks, n)  # type: ignore[assignment]
         return out
 

@@ -121,7 +121,7 @@ class Charlson(Calculator):
             )  # type: ignore[assignment]
         put(out, "hemiplegia", cue(facts, "hemiplegia"))
         ckd = facts.condition(
-            "comorbidity.charlson.ckd_stage_iii",
+            "comorbidity.charlson.ckd_moderate_severe",
         )
         cr = facts.measurement("creatinine")
         if (ckd is None or not ckd.value) and cr is not None and cr.value > 3:

@@ -11,6 +11,7 @@ from typing import Any
 
 from medassist.risk.base import Band, Calculator, Component, Evidence, Fact, ScoreResult, register
 from medassist.risk.facts import NoteFacts
+from medassist.risk.score_cues import outside
 from medassist.risk.scoring import choice, criterion, cue, finish, fmt, item, number, put, val
 
 __all__ = ["Sofa", "Apache2"]
@@ -156,7 +157,7 @@ class Sofa(Calculator):
             "mechanical_ventilation",
             _any_true(
                 cue(facts, "mechanical_ventilation"),
-                facts.condition("icu.sofa.cpap"),
+                outside(facts, facts.condition("icu.sofa.cpap"), "acute.oxygen.sleep_pap"),
             ),
         )
         put(out, "dopamine", _vasopressor(facts, "dopamine"))

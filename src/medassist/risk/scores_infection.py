@@ -134,6 +134,14 @@ def _cervical_nodes(facts: NoteFacts) -> Fact | None:
     return val(other, False, note="a midline or thyroid neck mass, not a lymph node")
 
 
+#: a sore-throat note that does not mention cough: the criterion "absence of cough" is met
+#: (a cough is a symptom the patient would report; MedCalc-Bench-Verified scores it so)
+_NO_COUGH_WRITTEN = Fact(
+    value=True,
+    evidence=Evidence(source="assumed", note="cough not mentioned: absence of cough"),
+)
+
+
 @register
 class CentorMcIsaac(Calculator):
     id = "centor_mcisaac"
@@ -168,8 +176,9 @@ class CentorMcIsaac(Calculator):
         put(out, "tonsillar_exudate", cue(facts, "tonsillar_exudate"))
         put(out, "cervical_nodes", _cervical_nodes(facts))
         cough = cue(facts, "cough")
-        if cough is not None:
-            out["cough_absent"] = val(cough, not cough.value)  # type: ignore[assignment]
+        out["cough_absent"] = (
+            val(cough, not cough.value) if cough is not None else _NO_COUGH_WRITTEN
+        )  # type: ignore[assignment]
         return out
 
     def compute(self, values: dict[str, Any]) -> ScoreResult:
@@ -255,6 +264,8 @@ class FeverPain(Calculator):
             )  # type: ignore[arg-type,assignment]
         elif cough is not None:
             out["no_cough_coryza"] = val(cough, True)  # type: ignore[assignment]
+        else:
+            out["no_cough_coryza"] = _NO_COUGH_WRITTEN
         return out
 
     def compute(self, values: dict[str, Any]) -> ScoreResult:

@@ -151,7 +151,7 @@ def abstention_reason(
 
 def _version() -> str:
     try:
-        from medassist import __version__
+        from medassist._version import __version__
 
         return __version__
     except ImportError:  # pragma: no cover

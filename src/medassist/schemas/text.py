@@ -18,6 +18,8 @@ __all__ = [
     "Medication",
     "Measurement",
     "Demographics",
+    "Allergen",
+    "Allergies",
     "Section",
     "Summary",
     "TextExtraction",
@@ -132,9 +134,40 @@ class Demographics(BaseModel):
     sex: Literal["female", "male"] | None = None
     sex_text: str | None = None
     sex_span: tuple[int, int] | None = None
+    #: "stated" (a sex noun, title, field or "45M"-style letter) or "inferred" (pronouns or
+    #: female-only terms: a weak inference, shown as such); None when sex is unknown
+    sex_basis: Literal["stated", "inferred"] | None = None
     #: disagreements found in the note, e.g. "age: 54 years ('54-year-old') vs 56 years ('56 yo')";
     #: the first statement is kept in ``age``/``sex``
     conflicts: list[str] = Field(default_factory=list)
+
+
+class Allergen(BaseModel):
+    """One substance the note says the patient is allergic or intolerant to."""
+
+    #: the substance: the canonical drug name when it is a known drug, else as written
+    substance: str
+    text: str  # the source item, e.g. "Penicillin (rash)"
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    #: the reaction when the note gives one ("rash", "anaphylaxis")
+    reaction: str | None = None
+    drugbank_id: str | None = None
+
+
+class Allergies(BaseModel):
+    """The allergy reading of a note: allergens, or an explicit "no known allergies" state.
+
+    ``documented`` is False when the note says nothing about allergies (then neither the
+    allergens nor ``no_known`` are set): absence of evidence, not "no allergies"."""
+
+    documented: bool = False
+    #: "drug" for NKDA / "no known drug allergies", "food" for NKFA, "any" for NKA / "no known
+    #: allergies" / "Allergies: nil|none"
+    no_known: Literal["drug", "food", "any"] | None = None
+    no_known_text: str | None = None
+    no_known_span: tuple[int, int] | None = None
+    allergens: list[Allergen] = Field(default_factory=list)
 
 
 class Section(BaseModel):
@@ -189,6 +222,9 @@ class TextExtraction(BaseModel):
     #: drugs named as allergies ("Allergies: penicillin", "allergic to sulfa"), kept out of
     #: ``medications`` so that no consumer reads them as taken
     allergens: list[Medication] = Field(default_factory=list)
+    #: the allergy reading: every allergen (drugs and others, with reactions) or the explicit
+    #: "no known (drug) allergies" state (:mod:`medassist.text.allergies`)
+    allergies: Allergies = Field(default_factory=Allergies)
     vitals: list[Measurement] = Field(default_factory=list)
     labs: list[Measurement] = Field(default_factory=list)
     demographics: Demographics = Field(default_factory=Demographics)

@@ -1,12 +1,19 @@
 """Age and sex of the patient from free clinical text.
 
-Age: "54 yo", "54-year-old", "a 3-month-old" (0.25), "aged 70", "Age: 45", "67 y/o M", "76F",
-"forty-five-year-old". The first statement about the patient wins; a relative's age ("his
+Age: the first statement about the patient wins; a relative's age ("his
 30-year-old son") is skipped; a different later age is recorded in ``conflicts``.
 
-Sex: the noun next to the age ("63-year-old man") first, then "Sex:/Gender:" fields, then the
-first sex noun or title about the patient ("gentleman", "Mrs."), then pronouns as a last resort
-(a clear majority of he/him/his versus she/her/hers).
+Sex: the letter of a compact notation ("45M", "29F", "67 yo F", "M/45", "Male, 45"), the noun
+next to the age ("63-year-old man"), "Sex:/Gender:" fields, then the first sex noun or title
+about the patient ("gentleman", "Mrs."): ``sex_basis="stated"``. As a last resort a weak,
+labelled inference (``sex_basis="inferred"``): female-only anatomy or obstetric terms, or
+pronouns (he/him/his at least twice as often as she/her/hers, or the reverse; one "He has
+hypertension" is enough). This is the one age/sex reader: the report, the calculators
+(:mod:`medassist.risk.facts`), FHIR and the safety layers all read ``Demographics``.
+
+Age notations: "54 yo", "54-year-old", "a 3-month-old" (0.25), "aged 70", "Age: 45", "67 y/o M",
+"76F", "Pt 45M", "M/45", "F 29", "Male, 45", GP "4/12 old" (months), "3/52 old" (weeks),
+"forty-five-year-old".
 """
 
 from __future__ import annotations
@@ -31,6 +38,9 @@ _UNITS = {
     "day": 1 / 365,
     "d": 1 / 365,
 }
+
+#: GP age fractions: "4/12" months, "3/52" weeks, "5/7" days
+_GP_FRACTIONS = {"12": 1 / 12, "52": 1 / 52, "7": 1 / 365}
 
 _ONES, _TENS = ONES, TENS
 _WORD_NUM = (
@@ -71,16 +81,42 @@ _AGE_PATTERNS: tuple[tuple[int, re.Pattern[str]], ...] = (
             re.IGNORECASE,
         ),
     ),
-    # 2: "76F", "67 M", "45-year M" at the start of a line or after "a/pt/patient"
+    # 2: "76F", "67 M", "45 yo M", "Pt 45M" at the start of a line, after a field colon or
+    # a list comma, or after "a/pt/patient/is/this/seen"
     (
         2,
         re.compile(
-            r"(?:^|\n|\b(?:a|an|pt|patient|is|this)\s+)(?P<num>\d{1,3})\s*(?:yo\s*|y/o\s*)?"
-            r"(?P<sex>[MF])\b(?![/'])",
+            r"(?:^|(?<=[\n:;(,])|\b(?:a|an|pt|patient|is|this|seen|was|aged?)\s+)[ \t]*"
+            r"(?P<num>\d{1,3})\s?(?:yo\s?|y/o\s?|y\.o\.\s?|yrs?\s?)?"
+            r"(?P<sex>(?-i:[MF]))\b(?![/'\-.]\w)",
+            re.MULTILINE | re.IGNORECASE,
+        ),
+    ),
+    # 2: "M/45", "F/29", "F 29", "Male, 45" (sex first) at the start of a line or field
+    (
+        2,
+        re.compile(
+            r"(?:^|(?<=[\n:;(]))[ \t]*(?P<sex>M|F|[Mm]ale|[Ff]emale)\s?(?:/|,|\s)\s?(?P<num>\d{1,3})"
+            r"\b(?!\s*(?:/|\.\d|%|mm|mg|kg|cm|bpm|x\b))(?:\s?(?:yo|y/o|years?|yrs?)\b)?",
             re.MULTILINE,
         ),
     ),
+    # 1: GP notation "4/12 old" (months), "3/52 old" (weeks), "5/7 old" (days)
+    (
+        1,
+        re.compile(
+            r"(?<![\w./])(?P<num>\d{1,2})/(?P<unit>12|52|7)[\s-]*old\b",
+            re.IGNORECASE,
+        ),
+    ),
 )
+#: regular expressions that must be in the text for age pattern i (>= 2) to be tried at all
+_GATES: dict[int, re.Pattern[str]] = {
+    2: re.compile(r"\bage", re.IGNORECASE),
+    3: re.compile(r"\d\s?(?:yo\s?|y/o\s?|y\.o\.\s?|yrs?\s?)?(?-i:[MF])\b", re.IGNORECASE),
+    4: re.compile(r"(?:^|[\n:;(])[ \t]*(?:M|F|[Mm]ale|[Ff]emale)\s?[/,\s]\s?\d", re.MULTILINE),
+    5: re.compile(r"\d/(?:12|52|7)[\s-]*old", re.IGNORECASE),
+}
 _FAMILY = re.compile(
     r"^\W*(?:\w+\W+){0,2}?(?:son|daughter|mother|father|brother|sister|sibling|wife|husband|"
     r"partner|grandson|granddaughter|grandmother|grandfather|"
@@ -91,7 +127,7 @@ _POSSESSIVE_BEFORE = re.compile(
     r"\b(?:his|her|their|patient's|whose|the patient's|(?:has|had|have) an?)\s+$", re.IGNORECASE
 )
 _AT_AGE_BEFORE = re.compile(
-    r"(?:at|since|from|by|before|after|until|till|under|over|when|aged?\s+of|in)\s+(?:the\s+)?"
+    r"\b(?:at|since|from|by|before|after|until|till|under|over|when|aged?\s+of|in)\s+(?:the\s+)?"
     r"(?:age\s+(?:of\s+)?)?$",
     re.IGNORECASE,
 )
@@ -126,6 +162,8 @@ def _unit_factor(unit: str | None) -> float:
     if not unit:
         return 1.0
     u = unit.lower().rstrip("s").rstrip(".")
+    if u in _GP_FRACTIONS:
+        return _GP_FRACTIONS[u]
     for key in ("year", "yr", "month", "mo", "week", "wk", "day"):
         if u.startswith(key):
             return _UNITS[key]
@@ -136,8 +174,6 @@ def _unit_factor(unit: str | None) -> float:
 #: word that begins with a digit or with one of these
 _NUMBER_WORD_KEYS = frozenset(w[:3] for w in (*_ONES, *_TENS))
 _WORD_SPLIT = re.compile(r"(\w+)")
-_AGE_WORD = re.compile(r"\bage", re.IGNORECASE)
-_NUMBER_SEX = re.compile(r"\d\s*(?:yo\s*|y/o\s*)?[MF]\b")
 
 
 def _number_word_starts(text: str) -> list[int]:
@@ -157,8 +193,7 @@ def _matches(index: int, regex: re.Pattern[str], text: str, starts: list[int]) -
     number word starts (their lookbehind ``(?<![\w.])`` makes that the only place they can
     match); the others only when the text has their keyword."""
     if index >= 2:
-        gate = _AGE_WORD if index == 2 else _NUMBER_SEX
-        return list(regex.finditer(text)) if gate.search(text) else []
+        return list(regex.finditer(text)) if _GATES[index].search(text) else []
     found = []
     last_end = 0
     for pos in starts:
@@ -171,9 +206,13 @@ def _matches(index: int, regex: re.Pattern[str], text: str, starts: list[int]) -
     return found
 
 
-def _age_mentions(text: str) -> list[tuple[int, int, int, float, str]]:
-    """(priority, start, end, years, text) of every age statement about the patient."""
-    out: list[tuple[int, int, int, float, str]] = []
+_Mention = tuple[int, int, int, float, str, tuple[int, int] | None]
+
+
+def _age_mentions(text: str) -> list[_Mention]:
+    """(priority, start, end, years, text, sex letter span) of every age statement about the
+    patient; the sex span is set when the notation carries the sex ("45M", "M/45")."""
+    out: list[_Mention] = []
     starts = _number_word_starts(text)
     for index, (priority, regex) in enumerate(_AGE_PATTERNS):
         for m in _matches(index, regex, text, starts):
@@ -204,10 +243,16 @@ def _age_mentions(text: str) -> list[tuple[int, int, int, float, str]]:
                 re.I,
             ):
                 continue
-            out.append((priority, m.start(), m.end(), years, m.group(0).strip()))
+            groups = m.groupdict()
+            sex_span = m.span("sex") if groups.get("sex") else None
+            start = min(m.start("num"), sex_span[0]) if sex_span else m.start()
+            if not sex_span:
+                start += len(m.group(0)) - len(m.group(0).lstrip())
+            end = m.end()
+            out.append((priority, start, end, years, text[start:end], sex_span))
     out.sort(key=lambda t: t[1])
     # drop mentions nested in another
-    kept: list[tuple[int, int, int, float, str]] = []
+    kept: list[_Mention] = []
     for item in out:
         if kept and item[1] < kept[-1][2]:
             continue
@@ -248,19 +293,21 @@ def _sex_value(word: str) -> str | None:
     return None
 
 
-def _sex(text: str, age_end: int | None) -> tuple[str, str, tuple[int, int]] | None:
+def _sex(text: str, age_end: int | None) -> tuple[str, str, tuple[int, int], str] | None:
+    """(sex, text, span, basis): "stated" (a noun, title or field) or "inferred" (pronouns or
+    female-only anatomy and obstetric terms: a weak inference, labelled as such)."""
     if age_end is not None:
         m = _SEX_AFTER_AGE.match(text[age_end : age_end + 40])
         if m:
             value = _sex_value(m.group("sex"))
             if value:
                 s, e = age_end + m.start("sex"), age_end + m.end("sex")
-                return value, text[s:e], (s, e)
+                return value, text[s:e], (s, e), "stated"
     m = _SEX_FIELD.search(text)
     if m:
         value = _sex_value(m.group("sex"))
         if value:
-            return value, m.group("sex"), (m.start("sex"), m.end("sex"))
+            return value, m.group("sex"), (m.start("sex"), m.end("sex")), "stated"
     for m in _SEX_NOUN.finditer(text):
         word = m.group("sex")
         if (
@@ -287,18 +334,19 @@ def _sex(text: str, age_end: int | None) -> tuple[str, str, tuple[int, int]] | N
             continue
         value = _sex_value(word)
         if value:
-            return value, word, (m.start("sex"), m.end("sex"))
+            return value, word, (m.start("sex"), m.end("sex")), "stated"
     fem = _FEMALE_ONLY.search(text)
     if fem:
-        return "female", fem.group(0), (fem.start(), fem.end())
+        return "female", fem.group(0), (fem.start(), fem.end()), "inferred"
     males = list(_PRONOUN_M.finditer(text))
     females = list(_PRONOUN_F.finditer(text))
-    if len(males) >= 2 and len(males) >= 2 * len(females):
+    # pronouns: a clear majority (at least twice the other sex's), a single "He has ..." too
+    if males and len(males) >= 2 * len(females):
         m0 = males[0]
-        return "male", m0.group(0), (m0.start(), m0.end())
-    if len(females) >= 2 and len(females) >= 2 * len(males):
+        return "male", m0.group(0), (m0.start(), m0.end()), "inferred"
+    if females and len(females) >= 2 * len(males):
         f0 = females[0]
-        return "female", f0.group(0), (f0.start(), f0.end())
+        return "female", f0.group(0), (f0.start(), f0.end()), "inferred"
     return None
 
 
@@ -311,12 +359,12 @@ def extract_demographics(text: str) -> Demographics:
     age_end: int | None = None
     if mentions:
         best = min(mentions, key=lambda t: (t[0], t[1]))
-        _, start, end, years, age_text = best
+        _, start, end, years, age_text, sex_span = best
         demo.age = round(years, 4)
         demo.age_text = age_text
         demo.age_span = (start, end)
         age_end = end
-        for _, s, e, other, other_text in mentions:
+        for _, s, e, other, other_text, _sex_span in mentions:
             if s == start or not _describes_patient(text, s, e, other_text):
                 continue
             if abs(other - years) >= 1 or (years < 2 and abs(other - years) > 0.05):
@@ -324,18 +372,15 @@ def extract_demographics(text: str) -> Demographics:
                     f"age: {years:g} years ({age_text!r}) vs {round(other, 2):g} years "
                     f"({other_text!r})"
                 )
-    # "67 y/o M" / "76F": the sex letter belongs to the age pattern
-    if mentions:
-        m = re.match(
-            r"\d{1,3}\s*(?:yo|y/o|y\.o\.|years?|yrs?)?\s*(?P<sex>[MF])\b", demo.age_text or ""
-        )
-        if m and demo.age_span:
-            s = demo.age_span[0] + m.start("sex")
-            demo.sex = "male" if m.group("sex") == "M" else "female"
-            demo.sex_text = m.group("sex")
-            demo.sex_span = (s, s + 1)
-            return demo
+    # "67 y/o M", "76F", "M/45": the sex letter belongs to the age notation
+    if mentions and sex_span is not None:
+        letter = text[sex_span[0] : sex_span[1]]
+        demo.sex = "male" if letter[0] in "Mm" else "female"
+        demo.sex_text = letter
+        demo.sex_span = sex_span
+        demo.sex_basis = "stated"
+        return demo
     found = _sex(text, age_end)
     if found:
-        demo.sex, demo.sex_text, demo.sex_span = found  # type: ignore[assignment]
+        demo.sex, demo.sex_text, demo.sex_span, demo.sex_basis = found  # type: ignore[assignment]
     return demo

@@ -30,6 +30,7 @@ import bz2
 import importlib.util
 import pickle
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
@@ -547,49 +548,15 @@ _DEFINED_AFTER = re.compile(r"\s*[(\[]\s*(?P<abbr>[A-Za-z0-9][A-Za-z0-9+/-]{1,11
 #: "ARA-C (cytosine arabinoside)": the abbreviation before the bracketed name
 _DEFINED_BEFORE = re.compile(r"(?<![\w-])(?P<abbr>[A-Za-z0-9][A-Za-z0-9+/-]{1,11})\s*[(\[]\s*$")
 #: bracketed tokens that are sig words, not abbreviations of the drug
-_NOT_ABBREVIATIONS = frozenset(
-    [
-        "IV",
-        "PO",
-        "IM",
-        "SC",
-        "SQ",
-        "SL",
-        "PR",
-        "NG",
-        "PRN",
-        "BID",
-        "TID",
-        "QID",
-        "QD",
-        "QHS",
-        "OD",
-        "BD",
-        "TDS",
-        "QDS",
-        "ER",
-        "XR",
-        "XL",
-        "SR",
-        "CR",
-        "DR",
-        "EC",
-        "ODT",
-        "HCL",
-        "MG",
-        "MCG",
-        "ML",
-        "USP",
-        "INN",
-        "BAN",
-        "TM",
-        "OTC",
-        "RX",
-        "HFA",
-        "MDI",
-        "DPI",
-    ]
+_SIG_TOKENS = (  # routes, frequencies, release forms
+    "IV PO IM SC SQ SL PR NG PRN BID TID QID QD QHS QAM QPM OD BD TDS QDS OM ON STAT ER XR XL "
+    "SR CR DR EC ODT HCL USP INN BAN TM OTC RX HFA MDI DPI"
 )
+_UNIT_TOKENS = "MG MCG ML IU UNITS MEQ MMOL KG DL HR MIN NS LR D5W"  # "insulin (IU)", "saline (NS)"
+_NOT_ABBREVIATIONS = frozenset(_SIG_TOKENS.split()) | frozenset(_UNIT_TOKENS.split())
+
+
+_MAX_DEFINED = 32
 
 
 def _abbreviation(candidate: str) -> bool:
@@ -619,16 +586,19 @@ def _with_defined_abbreviations(text: str, found: list[Entity]) -> list[Entity]:
     defined = {a: e for a, e in defined.items() if a not in known}
     if not defined:
         return found
+    if len(defined) > _MAX_DEFINED:  # a real note defines a handful; keep the cost linear
+        defined = dict(list(defined.items())[:_MAX_DEFINED])
     pattern = re.compile(
         r"(?<![\w-])(?:"
         + "|".join(re.escape(a) for a in sorted(defined, key=len, reverse=True))
         + r")(?![\w-])"
     )
-    taken = [(e.start, e.end) for e in found]
+    starts = [e.start for e in found]  # sorted, non-overlapping
     extra: list[Entity] = []
     for match in pattern.finditer(text):
         start, end = match.span()
-        if any(s < end and start < e for s, e in taken):
+        i = bisect_right(starts, start) - 1
+        if (i >= 0 and found[i].end > start) or (i + 1 < len(found) and found[i + 1].start < end):
             continue
         source = defined[match.group()]
         concept = DrugConcept(source.preferred or source.text, source.code)

@@ -8,6 +8,7 @@ __all__ = ["extract"]
 
 
 def extract(text: str) -> TextExtraction:
+    from medassist.text.allergies import extract_allergies
     from medassist.text.case_values import read_case_values
     from medassist.text.context import apply_context
     from medassist.text.demographics import extract_demographics
@@ -26,13 +27,15 @@ def extract(text: str) -> TextExtraction:
         entity.section = section_at(sections, entity.start)
     apply_context(text, sentences, sections, entities)
     medications = extract_medications(text, sentences, sections, entities)
+    allergens = [m for m in medications if m.allergen]
     extraction = TextExtraction(
         text_length=len(text),
         sections=sections,
         entities=entities,
         # an allergen is not a medication taken: kept apart so no consumer counts it as one
         medications=[m for m in medications if not m.allergen],
-        allergens=[m for m in medications if m.allergen],
+        allergens=allergens,
+        allergies=extract_allergies(text, sections, allergens),
         vitals=extract_vitals(text),
         labs=extract_labs(text),
         demographics=extract_demographics(text),

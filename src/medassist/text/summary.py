@@ -23,6 +23,7 @@ from medassist.schemas.text import (
     Summary,
     TextExtraction,
 )
+from medassist.text.allergies import allergies_line
 
 __all__ = ["build_summary", "format_age", "reference_ranges"]
 
@@ -316,6 +317,10 @@ def build_summary(extraction: TextExtraction) -> Summary:
         if joined:
             sentences.append(f"{prefix}: {joined}.")
 
+    allergies = extraction.allergies
+    if allergies.documented:
+        sentences.append(f"Allergies: {allergies_line(allergies)}.")
+
     # a drug in the allergies section is an allergen, not a medication taken
     allergen_starts = {
         m.start for m in [*extraction.medications, *extraction.allergens] if m.allergen
@@ -382,10 +387,14 @@ def build_summary(extraction: TextExtraction) -> Summary:
         steps.append("Review the abnormal values listed.")
     if uncertain:
         steps.append(f"Items mentioned as possible may need clarification: {_join(uncertain)}.")
-    if (meds or any(e.category == EntityCategory.medication for e in ents)) and not any(
-        s.name == "allergies" for s in extraction.sections
-    ):
+    documented = allergies.documented or any(s.name == "allergies" for s in extraction.sections)
+    if (meds or any(e.category == EntityCategory.medication for e in ents)) and not documented:
         steps.append("Allergies are not documented; consider confirming them.")
+    if allergies.no_known and allergies.allergens:
+        steps.append(
+            f"The note states {allergies.no_known_text} and also names allergens "
+            f"({_join(a.substance for a in allergies.allergens)}); consider reconciling them."
+        )
     conflicts = list(getattr(demo, "conflicts", []) or [])
     if conflicts:
         steps.append(

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
-from medassist.api.deps import SettingsDep, read_limited_body
+from medassist.api.deps import SettingsDep, note_audit, read_limited_body
 from medassist.errors import InputError, InputTooLargeError, MedassistError
 from medassist.schemas.analysis import AnalysisReport
 
@@ -118,7 +118,9 @@ async def analyze(
         await slot.enter_async_context(get_queue(backend.describe().label).slot())
     if not stream:
         async with slot:
-            return await run_in_threadpool(run_analysis, note, image, llm=backend)
+            report = await run_in_threadpool(run_analysis, note, image, llm=backend)
+        note_audit(request, report)  # hashes, model ids, notice codes into the audit record
+        return report
 
     async def events() -> AsyncIterator[str]:
         async with slot:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from medassist import __version__
+from medassist._version import __version__
 from medassist.api import metrics
 from medassist.api.deps import ServiceDep
 from medassist.api.readiness import Readiness, run_checks

@@ -48,7 +48,9 @@ async def run_calculator(
 
     body = await read_limited_body(request, settings.max_note_bytes + 64 * 1024)
     try:
-        data = json.loads(body or b"{}")
+        if not body:
+            raise ValueError("empty body")
+        data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise InputError('body is not valid JSON; send {"text": "...", "inputs": {...}}') from None
     if not isinstance(data, dict):

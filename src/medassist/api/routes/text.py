@@ -25,7 +25,7 @@ NOTE_BODY = {
                 "required": ["text"],
             }
         },
-        "text/plain": {"schema": {"type": "string"}},
+        "text/plain": {"schema": {"type": "string", "minLength": 1}},
     },
 }
 
@@ -38,6 +38,8 @@ NOTE_BODY = {
 )
 async def analyze_text(request: Request, settings: SettingsDep, output: OutputDep) -> Any:
     body = await read_limited_body(request, settings.max_note_bytes + 1024)
+    if not body:
+        raise InputError('the request has no body; send the note as text/plain or {"text": "..."}')
     payload: str | bytes = body
     if request.headers.get("content-type", "").startswith("application/json"):
         try:

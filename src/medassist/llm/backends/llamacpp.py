@@ -4,8 +4,10 @@
 - images through the model's mmproj (``MTMDChatHandler``, which renders the GGUF's own chat
   template, Gemma 3's included) when ``mmproj`` is given;
 - a GGUF without a chat template (a base model) is prompted in Gemma's turn format;
-- structured output with llama.cpp's JSON-schema grammar (it ignores numeric and length
-  bounds: the base class validates afterwards and repairs once).
+- structured output with llama.cpp's JSON-schema grammar (``constraint="grammar"``, the
+  default: it ignores numeric bounds, so the answer is validated afterwards, with one
+  repair), or with llguidance over llama.cpp's own
+  vocabulary (``constraint="llguidance"``: every bound enforced, a token mask per step).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -41,12 +43,14 @@ class LlamaCppBackend(Backend):
         n_gpu_layers: int = Field(0, ge=-1)
         chat_format: str | None = None  # default: the GGUF's template, else "gemma"
         repeat_penalty: float = Field(1.0, gt=0)
+        constraint: Literal["grammar", "llguidance"] = "grammar"
 
     def __init__(self, model: str | None = None, **options: Any) -> None:
         super().__init__(model, **options)
         self._llama: Any = None
         self._sha256: str | None = None
         self._grammars: dict[str, Any] = {}
+        self._ll_tokenizer: Any = None
 
     @classmethod
     def from_settings(cls, settings: Any, **overrides: Any) -> LlamaCppBackend:
@@ -74,6 +78,8 @@ class LlamaCppBackend(Backend):
         try:
             if mmproj is not None:
                 from llama_cpp.llama_chat_format import MTMDChatHandler
+
+                _quiet_mtmd()  # mtmd logs the prompt (note text) at info level: never
 
                 kwargs["chat_handler"] = MTMDChatHandler(
                     clip_model_path=str(mmproj),
@@ -115,12 +121,26 @@ class LlamaCppBackend(Backend):
         )
 
     def grammar(self, schema: dict[str, Any]) -> Any:
+        """llama.cpp's grammar for ``schema`` (enums, patterns, array and string lengths;
+        numeric bounds are not enforced: the answer is validated afterwards)."""
         from llama_cpp.llama_grammar import LlamaGrammar
 
         key = json.dumps(schema, sort_keys=True)
         if key not in self._grammars:
             self._grammars[key] = LlamaGrammar.from_json_schema(key, verbose=False)
         return self._grammars[key]
+
+    def guided_mask(self, schema: dict[str, Any]) -> Any:
+        import llama_cpp
+        import llguidance.llamacpp
+
+        from medassist.llm.guidance import GuidedMask, matcher_for
+
+        vocab = llama_cpp.llama_model_get_vocab(self._llama.model)
+        if self._ll_tokenizer is None:
+            self._ll_tokenizer = llguidance.llamacpp.lltokenizer_from_vocab(vocab)
+        eos = {int(llama_cpp.llama_vocab_eos(vocab)), int(llama_cpp.llama_vocab_eot(vocab))}
+        return GuidedMask(matcher_for(self._ll_tokenizer, schema), sorted(i for i in eos if i >= 0))
 
     def _messages(self, messages: list[Message]) -> list[dict[str, Any]]:
         out = []
@@ -151,7 +171,14 @@ class LlamaCppBackend(Backend):
             "stream": True,
         }
         if request.json_schema is not None:
-            kwargs["grammar"] = self.grammar(request.json_schema)
+            if self.options.constraint == "llguidance":
+                from llama_cpp import LogitsProcessorList
+
+                kwargs["logits_processor"] = LogitsProcessorList(
+                    [self.guided_mask(request.json_schema)]
+                )
+            else:
+                kwargs["grammar"] = self.grammar(request.json_schema)
             stats.constrained = True
         try:
             chunks = llama.create_chat_completion(**kwargs)
@@ -169,6 +196,29 @@ class LlamaCppBackend(Backend):
         except ValueError as exc:  # e.g. the prompt does not fit n_ctx
             raise ModelError(f"llama.cpp refused the request: {exc}") from None
         stats.prompt_tokens = max(0, llama.n_tokens - stats.completion_tokens)
+
+
+_QUIET: Any = None
+
+
+def _quiet_mtmd() -> None:
+    """Route mtmd's log (which echoes prompt text) to a callback that drops it."""
+    global _QUIET
+    import ctypes
+
+    import llama_cpp
+    import llama_cpp.mtmd_cpp as mtmd
+
+    if _QUIET is None:
+
+        @llama_cpp.llama_log_callback
+        def _drop(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
+            return None
+
+        _QUIET = _drop  # keep a reference: the C side holds the pointer
+    for setter in ("mtmd_log_set", "mtmd_helper_log_set"):
+        if hasattr(mtmd, setter):
+            getattr(mtmd, setter)(_QUIET, ctypes.c_void_p(0))
 
 
 def _file_type(code: Any) -> str | None:

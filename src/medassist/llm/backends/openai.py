@@ -177,6 +177,7 @@ class OpenAIBackend(Backend):
             "temperature": request.limits.temperature,
             "seed": request.limits.seed,
             "stream": True,
+            "stream_options": {"include_usage": True},  # prompt token counts (OpenAI, vLLM)
         }
         style = self._style
         if request.json_schema is not None and style != "off":

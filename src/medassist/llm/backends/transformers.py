@@ -224,20 +224,16 @@ class TransformersBackend(Backend):
         return getattr(self._processor, "tokenizer", self._processor)
 
     def guidance_processor(self, schema: dict[str, Any]) -> GuidanceLogitsProcessor:
-        import llguidance
         import llguidance.hf
+
+        from medassist.llm.guidance import GuidedMask, matcher_for
 
         if self._ll_tokenizer is None:
             tok = self._tokenizer()
             self._ll_tokenizer = llguidance.hf.from_tokenizer(tok, n_vocab=self._vocab_size())
-        grammar = llguidance.LLMatcher.grammar_from_json_schema(
-            schema, defaults={"whitespace_flexible": False, "lenient": True}
-        )
         eos = self._model.generation_config.eos_token_id
         eos_ids = [eos] if isinstance(eos, int) else list(eos or [])
-        return GuidanceLogitsProcessor(
-            llguidance.LLMatcher(self._ll_tokenizer, grammar, log_level=0), eos_ids
-        )
+        return GuidanceLogitsProcessor(GuidedMask(matcher_for(self._ll_tokenizer, schema), eos_ids))
 
     def _vocab_size(self) -> int:
         cfg = self._model.config
@@ -342,32 +338,16 @@ class _CountingStreamer:
 
 
 class GuidanceLogitsProcessor:
-    """Masks every token the JSON-schema grammar does not allow next (llguidance's matcher)."""
+    """transformers' LogitsProcessor over :class:`~medassist.llm.guidance.GuidedMask`."""
 
-    def __init__(self, matcher: Any, eos_ids: list[int]) -> None:
-        self.matcher = matcher
-        self.eos_ids = eos_ids
-        self.prompt_len: int | None = None
-        if matcher.is_error():
-            raise ModelLoadError(f"llguidance refused the schema: {matcher.get_error()}")
+    def __init__(self, mask: Any) -> None:
+        self.mask = mask
 
     def __call__(self, input_ids: Any, scores: Any) -> Any:
-        import numpy as np
         import torch
 
-        if self.prompt_len is None:
-            self.prompt_len = int(input_ids.shape[1])
-        else:
-            self.matcher.consume_token(int(input_ids[0, -1]))
-        if self.matcher.is_stopped() or self.matcher.is_error():
-            allowed = np.zeros(scores.shape[-1], dtype=bool)  # done: only an end token
-            for eos in self.eos_ids:
-                if eos < scores.shape[-1]:
-                    allowed[eos] = True
-        else:
-            bits = np.frombuffer(self.matcher.compute_bitmask(), dtype=np.uint8)
-            allowed = np.unpackbits(bits, bitorder="little")[: scores.shape[-1]].astype(bool)
-            if len(allowed) < scores.shape[-1]:
-                allowed = np.pad(allowed, (0, scores.shape[-1] - len(allowed)))
-        mask = torch.from_numpy(~allowed).to(scores.device)
-        return scores.masked_fill(mask.unsqueeze(0), float("-inf"))
+        first = self.mask.prompt_len is None
+        last = None if first else int(input_ids[0, -1])
+        allowed = self.mask.allowed(int(input_ids.shape[1]), last, scores.shape[-1])
+        block = torch.from_numpy(~allowed).to(scores.device)
+        return scores.masked_fill(block.unsqueeze(0), float("-inf"))

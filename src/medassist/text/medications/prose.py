@@ -25,6 +25,7 @@ doses already given). Concentrations ("1%",
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from medassist.text.medications.dose import _UNIT, normalize_unit
@@ -180,6 +181,7 @@ def respective_doses(text: str, mentions: list[tuple[int, int]]) -> dict[int, Do
     out: dict[int, DoseSpan] = {}
     if "espectively" not in text:
         return out
+    starts = [s for s, _ in mentions]
     for match in _RESPECTIVELY.finditer(text):
         lo = max(0, match.start() - 200)
         doses = find_doses(text, lo, match.start())
@@ -194,7 +196,9 @@ def respective_doses(text: str, mentions: list[tuple[int, int]]) -> dict[int, Do
             end = dose.start
         if len(run) < 2:
             continue
-        before = [i for i, (s, e) in enumerate(mentions) if e <= run[0].start and s >= lo]
+        # the mentions between lo and the first dose (bisect: linear in the note overall)
+        first, last = bisect_left(starts, lo), bisect_right(starts, run[0].start)
+        before = [i for i in range(first, last) if mentions[i][1] <= run[0].start]
         if len(before) < len(run):
             continue
         names = before[-len(run) :]

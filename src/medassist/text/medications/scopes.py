@@ -176,12 +176,18 @@ def status_overrides(text: str, mentions: Sequence[Entity]) -> dict[int, str]:
         return out
     scopes = _label_scopes(text) + _exception_scopes(text)
     if scopes:
+        # one sweep (mentions are sorted): a stack of the scopes opened so far; the latest one
+        # opened that has not ended covers the mention
         scopes.sort()
+        stack: list[tuple[int, int, str]] = []
+        k = 0
         for i, mention in enumerate(mentions):
-            for start, end, status in scopes:
-                if start > mention.start:
-                    break
-                if mention.start < end:
-                    out[i] = status  # the latest scope opened before the mention wins
+            while k < len(scopes) and scopes[k][0] <= mention.start:
+                stack.append(scopes[k])
+                k += 1
+            while stack and stack[-1][1] <= mention.start:
+                stack.pop()
+            if stack:
+                out[i] = stack[-1][2]
     out.update(_switches(text, mentions))
     return out
