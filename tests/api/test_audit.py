@@ -188,3 +188,33 @@ def test_model_route_is_audited_with_hashes_and_notices(make_server):
     entry = open_store(srv.audit_url).get(rid)
     assert entry is not None and entry.route == "/v1/analyze" and entry.input_sha256
     assert set(entry.notices) == {n["code"] for n in r.json()["safety"]["notices"]}
+
+
+def test_readyz_names_an_unusable_model(make_server, monkeypatch, tmp_path):
+    from medassist.config import get_settings
+
+    missing = tmp_path / "nope.gguf"
+    monkeypatch.setenv("MEDASSIST_LLM_BACKEND", "llamacpp")
+    monkeypatch.setenv("MEDASSIST_LLM_MODEL", str(missing))
+    get_settings.cache_clear()
+    try:
+        srv = make_server(llm_backend="llamacpp", llm_model=str(missing))
+        with srv.client() as c:
+            deadline = __import__("time").monotonic() + 30
+            while True:
+                r = c.get("/readyz")
+                checks = {ch["name"]: ch for ch in r.json()["checks"]}
+                if (
+                    "loading" not in checks["llm"]["detail"]
+                    or __import__("time").monotonic() > deadline
+                ):
+                    break
+            assert r.status_code == 503 and checks["llm"]["ok"] is False
+            assert "not found" in checks["llm"]["detail"] and checks["audit_store"]["ok"] is True
+    finally:
+        monkeypatch.delenv("MEDASSIST_LLM_BACKEND")
+        monkeypatch.delenv("MEDASSIST_LLM_MODEL")
+        get_settings.cache_clear()
+        from medassist.llm import registry
+
+        registry.clear_cache()

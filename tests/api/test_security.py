@@ -221,3 +221,29 @@ def test_serve_start_line_and_access_log_without_values(tmp_path):
     assert any("key=clinic" in ln for ln in access)
     for leaked in (secret, "SECRET42", "JOHN_DOE", "MRN123", "qsofa", "format=fhir"):
         assert leaked not in err, leaked
+
+
+def test_plain_uvicorn_says_whether_auth_is_on(tmp_path):
+    port = free_port()
+    env = {**os.environ, "MEDASSIST_DATA_DIR": str(tmp_path)}
+    env.pop("MEDASSIST_API_KEYS", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "medassist.api.main:app", "--port", str(port)],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None and time.monotonic() < deadline
+                time.sleep(0.2)
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=30)
+    assert "auth off: loopback clients only" in err and "audit store sqlite" in err

@@ -137,3 +137,67 @@ def test_same_unit_and_canonical() -> None:
     assert to_canonical(1.3, None, "inr") == (1.3, None)
     with pytest.raises(UnitConversionError):
         canonical_unit("not_a_measurement")
+
+
+# ---------------------------------------------------------------- one unit table
+def test_one_unit_table_serves_calculators_and_safety() -> None:
+    import inspect
+
+    import medassist.risk.units as risk_units
+    import medassist.safety.quantities as quantities
+    from medassist.safety.quantities import find_quantities, normalise_unit, to_mg
+    from medassist.text.units import lookup_unit
+
+    # no unit spellings of their own: both ask medassist.text.units
+    for module in (risk_units, quantities):
+        source = inspect.getsource(module)
+        assert "_add(" not in source and "dict[str, UnitInfo]" not in source
+        assert "CANONICAL_UNITS" not in source
+    assert normalise_unit("milligrams") == lookup_unit("mg")
+    assert normalise_unit("beats per minute") == lookup_unit("/min")
+    assert to_mg(0.5, "g") == pytest.approx(500)
+    assert [q.unit.symbol for q in find_quantities("2 tabs, 3 puffs, 10 units") if q.unit] == [
+        "tablet",
+        "puff",
+        "units",
+    ]
+    assert risk_units.to_canonical("platelets", 150_000, "/µL") == pytest.approx(150)
+
+
+@pytest.mark.parametrize(
+    ("written", "symbol"),
+    [
+        ("milligrams per deciliter", "mg/dL"),
+        ("mg/hr", "mg/h"),
+        ("units/hr", "units/h"),
+        ("cc/hr", "mL/h"),
+        ("mcg/kg/min", "µg/kg/min"),
+    ],
+)
+def test_spelled_out_and_dose_units(written: str, symbol: str) -> None:
+    assert parse_unit(written) == symbol
+
+
+def test_unit_file_is_strict(tmp_path) -> None:
+    import json
+    from importlib import resources
+
+    from medassist.text.units import _UnitFile
+
+    data = json.loads(resources.files("medassist.text").joinpath("data/units.json").read_text())
+    data["units"][0]["colour"] = "red"
+    with pytest.raises(ValueError):
+        _UnitFile.model_validate(data)
+
+
+# ---------------------------------------------------------------- one number-words table
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("seven", 7), ("twenty-four", 24), ("fifty two", 52), ("one hundred and one", 101)],
+)
+def test_number_words(text: str, value: float) -> None:
+    from medassist.text.number_words import word_number, word_value
+
+    assert word_value(text) == value
+    assert word_number(text) == value
+    assert word_value("several") is None

@@ -45,6 +45,19 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
+        # under plain ``uvicorn medassist.api.main:app`` this is the start-up line (uvicorn's
+        # own logger prints where it listens); ``medassist serve`` prints a fuller one
+        import logging
+
+        keys = service.keys
+        auth = (
+            f"auth on ({len(keys.pairs)} key(s): {', '.join(keys.names())})"
+            if keys.enabled
+            else "auth off: loopback clients only (set MEDASSIST_API_KEYS to serve others)"
+        )
+        logging.getLogger("uvicorn.error").info(
+            "medassist %s: %s; audit store %s", __version__, auth, service.audit_url_display()
+        )
         yield
         service.close()
 

@@ -25,6 +25,12 @@ class Service:
     def audit_url(self) -> str:
         return self.settings.resolved_audit_url()
 
+    def audit_url_display(self) -> str:
+        """The audit URL without its password."""
+        from medassist.audit.store import normalise_url, redacted_url
+
+        return redacted_url(normalise_url(self.audit_url))
+
     def store(self) -> AuditStore:
         """The audit store, opened and migrated on first use; raises AuditStoreError."""
         if self._store is not None:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from medassist.audit.schema import TABLE, AuditEntry, AuditRow
 from medassist.errors import ConfigurationError
 
-__all__ = ["AuditStore", "AuditStoreError", "open_store", "normalise_url"]
+__all__ = ["AuditStore", "AuditStoreError", "open_store", "normalise_url", "redacted_url"]
 
 
 class AuditStoreError(ConfigurationError):
@@ -30,6 +30,11 @@ def normalise_url(url: str) -> str:
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
     return url
+
+
+def redacted_url(url: str) -> str:
+    """``url`` with its password hidden (for logs and the start-up line)."""
+    return _redacted(url)
 
 
 def _redacted(url: str) -> str:

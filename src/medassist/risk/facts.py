@@ -23,7 +23,7 @@ from typing import Any
 import medassist.text.findings as _findings
 from medassist.errors import InputError
 from medassist.risk.base import Evidence, Fact
-from medassist.risk.units import CANONICAL_UNITS, to_canonical
+from medassist.risk.units import canonical_unit, to_canonical
 from medassist.schemas.common import Span
 from medassist.schemas.text import (
     ContextAssertion,
@@ -334,4 +334,4 @@ class NoteFacts:
 
     @staticmethod
     def canonical_unit(name: str) -> str | None:
-        return CANONICAL_UNITS.get(name)
+        return canonical_unit(name)

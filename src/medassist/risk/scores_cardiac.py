@@ -21,11 +21,11 @@ from medassist.risk.scoring import (
     sex_input,
     val,
 )
-from medassist.text.number_words import word_number
+from medassist.text.number_words import number_word_pattern, word_number
 
 __all__ = ["Cha2ds2Vasc", "Heart", "HasBled", "Rcri", "FraminghamChd"]
 
-_NUMBER_WORDS = "zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty"
+_NUMBER_WORDS = number_word_pattern(20)  # the one number-words table
 
 
 def _any(*facts: Fact | None) -> Fact | None:
@@ -407,7 +407,7 @@ class HasBled(Calculator):
         drinks = facts.finding("cardiac.hasbled.zero_one_two")
         if drinks is not None:
             word = drinks.value.split()[0].lower()
-            n = float(word) if word.isdigit() else float(_NUMBER_WORDS.split("|").index(word))
+            n = word_number(word)
             out["alcohol_drinks_per_week"] = val(drinks, n)  # type: ignore[assignment]
         return out
 

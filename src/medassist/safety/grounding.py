@@ -26,14 +26,32 @@ from medassist.safety.lexicon import Mention, TextAnalysisView, analyse, similar
 from medassist.safety.models import GroundingItem, GroundingReport
 from medassist.safety.quantities import Quantity, find_quantities, normalise_unit, same_quantity
 from medassist.schemas.common import Span
+from medassist.text.number_words import word_value as word_value_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from medassist.schemas.text import TextExtraction
 
 __all__ = ["check_grounding", "SourceIndex"]
 
+#: dimensions of the one unit table (medassist.text.units) that a dose is written in
 _DOSE_DIMS = frozenset(
-    {"mass", "volume", "units", "form", "puff", "drop", "rate_time", "mass_per_mass", "eq"}
+    {
+        "mass",
+        "volume",
+        "iu_amount",
+        "form_tablet",
+        "form_capsule",
+        "form_puff",
+        "form_drop",
+        "dose_rate",
+        "unit_rate",
+        "dose_rate_kg",
+        "unit_rate_kg",
+        "dose_per_kg",
+        "dose_per_kg_day",
+        "volume_rate",
+        "eq_conc",
+    }
 )
 _DOSE_WINDOW = 40  # characters between a drug name and its dose
 
@@ -299,36 +317,6 @@ def _find_support(m: Mention, index: SourceIndex) -> list[Mention]:
     return []
 
 
-_NUMBER_WORDS = {
-    w: float(i)
-    for i, w in enumerate(
-        [
-            "zero",
-            "one",
-            "two",
-            "three",
-            "four",
-            "five",
-            "six",
-            "seven",
-            "eight",
-            "nine",
-            "ten",
-            "eleven",
-            "twelve",
-            "thirteen",
-            "fourteen",
-            "fifteen",
-            "sixteen",
-            "seventeen",
-            "eighteen",
-            "nineteen",
-            "twenty",
-        ]
-    )
-}
-
-
 def _check_mentions(
     gen: TextAnalysisView,
     index: SourceIndex,
@@ -341,7 +329,7 @@ def _check_mentions(
     for m in gen.mentions:
         if m.start in in_units and m.end - 1 in in_units:
             continue  # a unit ("°F"), checked with its number
-        word_value = _NUMBER_WORDS.get(m.text.lower())
+        word_value = word_value_of(m.text)
         if word_value is not None:
             span = Span(start=m.start, end=m.end)
             known = word_value in _bare_numbers(index.source) or m.concept in index.view.by_concept

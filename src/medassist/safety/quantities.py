@@ -1,9 +1,9 @@
 """Numbers with units in free text, and when two of them state the same quantity.
 
 Used by grounding (is a number of a generated text in the note?) and by clinical
-validation (dose arithmetic). Units are normalised to a canonical symbol within a
-dimension, so ``38.5 °C``, ``38.5C`` and ``38.5 degrees Celsius`` compare equal, ``0.5 g``
-equals ``500 mg``, and ``101.3 °F`` equals ``38.5 °C`` (to 0.1 °C).
+validation (dose arithmetic). Units are those of the one unit table
+(:mod:`medassist.text.units`), normalised to a canonical symbol within a dimension, so
+``38.5 °C``, ``38.5C`` and ``38.5 degrees Celsius`` compare equal, ``0.5 g`` equals ``500 mg``, and ``101.3 °F`` equals ``38.5 °C`` (to 0.1 °C).
 """
 
 from __future__ import annotations
@@ -12,159 +12,19 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from medassist.errors import UnitConversionError
+from medassist.text.units import Unit, convert, lookup_unit
+
 __all__ = ["Quantity", "find_quantities", "normalise_unit", "same_quantity", "to_mg"]
 
 
-@dataclass(frozen=True)
-class UnitInfo:
-    symbol: str  # canonical symbol
-    dim: str
-    factor: float  # to the dimension's base
-
-
-_UNITS: dict[str, UnitInfo] = {}
-
-
-def _add(dim: str, symbol: str, factor: float, *aliases: str) -> None:
-    info = UnitInfo(symbol, dim, factor)
-    for a in (symbol, *aliases):
-        _UNITS[a.lower()] = info
-
-
-_add(
-    "temp_c",
-    "°C",
-    1,
-    "c",
-    "ºc",
-    "° c",
-    "degc",
-    "deg c",
-    "celsius",
-    "degrees celsius",
-    "degrees c",
-    "degree celsius",
-    "°c",
-)
-_add(
-    "temp_f",
-    "°F",
-    1,
-    "f",
-    "ºf",
-    "° f",
-    "degf",
-    "deg f",
-    "fahrenheit",
-    "degrees fahrenheit",
-    "degrees f",
-    "°f",
-)
-_add("mass", "mg", 1e-3, "milligram", "milligrams", "mgs")
-_add("mass", "mcg", 1e-6, "µg", "μg", "ug", "microgram", "micrograms", "mcgs")
-_add("mass", "g", 1.0, "gm", "gram", "grams", "gms", "grams")
-_add("mass", "kg", 1e3, "kilogram", "kilograms", "kgs")
-_add("mass", "ng", 1e-9, "nanogram", "nanograms")
-_add("mass", "lb", 453.592, "lbs", "pound", "pounds")
-_add("mass", "oz", 28.3495, "ounce", "ounces")
-_add(
-    "volume", "mL", 1.0, "ml", "cc", "millilitre", "milliliter", "millilitres", "milliliters", "mls"
-)
-_add("volume", "L", 1000.0, "l", "litre", "liter", "litres", "liters")
-_add("pressure", "mmHg", 1.0, "mm hg", "mmhg", "mm of mercury")
-_add(
-    "rate",
-    "/min",
-    1.0,
-    "bpm",
-    "beats per minute",
-    "beats/min",
-    "/min",
-    "per minute",
-    "breaths/min",
-    "breaths per minute",
-    "b/min",
-    "min-1",
-    "breaths/minute",
-    "beats/minute",
-    "rpm",
-)
-_add("percent", "%", 1.0, "percent", "per cent", "pct")
-_add("molar", "mmol/L", 1.0, "mmol/l", "mmol")
-_add("eq", "mEq/L", 1.0, "meq/l", "meq")
-_add("umolar", "µmol/L", 1.0, "umol/l", "μmol/l", "µmol/l", "micromol/l")
-_add("mass_conc", "mg/dL", 1e-2, "mg/dl", "mg%")
-_add("mass_conc", "g/dL", 10.0, "g/dl", "gm/dl")
-_add("mass_conc", "g/L", 1.0, "g/l")
-_add("mass_conc", "mg/L", 1e-3, "mg/l")
-_add("mass_conc", "ng/mL", 1e-6, "ng/ml", "mcg/l", "µg/l")
-_add("mass_conc", "ng/L", 1e-9, "ng/l")
-_add("mass_conc", "pg/mL", 1e-9, "pg/ml")
-_add("enzyme", "U/L", 1.0, "u/l", "iu/l")
-_add("units", "units", 1.0, "unit", "u", "iu", "international units")
-_add(
-    "count",
-    "10^9/L",
-    1.0,
-    "x10^9/l",
-    "×10^9/l",
-    "x 10^9/l",
-    "10^9/l",
-    "k/ul",
-    "k/µl",
-    "k/mm3",
-    "x10^3/ul",
-    "10^3/ul",
-    "thou/ul",
-    "k",
-)
-_add(
-    "years",
-    "years",
-    1.0,
-    "year",
-    "yrs",
-    "yr",
-    "yo",
-    "y/o",
-    "y.o.",
-    "year-old",
-    "years-old",
-    "year old",
-    "years old",
-    "yr-old",
-    "y",
-)
-_add("months", "months", 1.0, "month", "mo", "mos", "month-old")
-_add("weeks", "weeks", 1.0, "week", "wk", "wks", "week-old")
-_add("days", "days", 1.0, "day", "d", "day-old")
-_add("hours", "hours", 1.0, "hour", "hr", "hrs", "h")
-_add("minutes", "minutes", 1.0, "minute", "mins")
-_add("length", "cm", 1.0, "centimetre", "centimeter", "centimetres", "centimeters")
-_add("length", "mm", 0.1, "millimetre", "millimeter", "millimetres", "millimeters")
-_add("length", "inch", 2.54, "inches")
-_add("length", "ft", 30.48, "foot", "feet")
-_add("length", "metre", 100.0, "meter", "metres", "meters")
-_add("form", "tablet", 1.0, "tab", "tabs", "tablets", "pill", "pills")
-_add("form", "capsule", 1.0, "cap", "caps", "capsules")
-_add("puff", "puff", 1.0, "puffs", "inhalation", "inhalations")
-_add("drop", "drop", 1.0, "drops", "gtt", "gtts")
-_add("flow", "L/min", 1.0, "l/min", "lpm", "liters/min", "litres/min", "l per min")
-_add("rate_time", "mcg/kg/min", 1.0, "mcg/kg/min", "µg/kg/min")
-_add("rate_time", "mg/h", 1.0, "mg/hr", "mg/h")
-_add("rate_time", "units/h", 1.0, "units/hr", "u/h", "units/h")
-_add("rate_time", "mL/h", 1.0, "ml/hr", "ml/h", "cc/hr")
-_add("mass_per_mass", "mg/kg", 1.0, "mg/kg")
-_add("bmi", "kg/m2", 1.0, "kg/m²", "kg/m^2")
-
-_UNIT_ALT = "|".join(
-    re.escape(u).replace(r"\ ", r"\s?") for u in sorted(_UNITS, key=len, reverse=True)
-)
+#: a unit token after a number: letters, symbols and "/", up to two words ("mg", "mmHg",
+#: "beats per minute", "°F", "10^9/L"); which of them is a unit, the one unit table decides
+_UNIT_TOKEN = r"(?:[x×]\s?10\^?\d+/\w+|[A-Za-z°º%µμ#][\w°º%µμ^/.\-²³]*|/[\w°µμ^]+)"
+_UNIT_WORDS = re.compile(rf"\s{{0,2}}-?\s?(?P<unit>{_UNIT_TOKEN}(?:\s{{1,2}}{_UNIT_TOKEN}){{0,2}})")
 _NUMBER = r"\d+(?:[.,]\d+)?|\.\d+"
 _Q_RE = re.compile(
-    rf"(?<![\w.])(?P<num>{_NUMBER})(?:\s*(?:-|–|to)\s*(?P<num2>{_NUMBER}))?"
-    rf"(?:\s*-?\s*(?P<unit>{_UNIT_ALT})(?![A-Za-z0-9]))?",
-    re.IGNORECASE,
+    rf"(?<![\w.])(?P<num>{_NUMBER})(?:\s*(?:-|–|to)\s*(?P<num2>{_NUMBER}))?", re.IGNORECASE
 )
 _BP_RE = re.compile(r"(?<![\w.])(\d{2,3})\s*/\s*(\d{2,3})(?:\s*(mm\s?hg))?(?![\w])", re.IGNORECASE)
 _LIST_MARKER = re.compile(r"(?m)^[ \t]*(\d{1,2})[.)]\s")
@@ -173,7 +33,7 @@ _LIST_MARKER = re.compile(r"(?m)^[ \t]*(\d{1,2})[.)]\s")
 @dataclass(frozen=True)
 class Quantity:
     value: float
-    unit: UnitInfo | None
+    unit: Unit | None
     start: int
     end: int
     text: str
@@ -183,16 +43,38 @@ class Quantity:
         return self.unit.symbol if self.unit else None
 
 
-def normalise_unit(unit: str | None) -> UnitInfo | None:
+def normalise_unit(unit: str | None) -> Unit | None:
+    """The unit a spelling names in the one unit table (None: not a unit, or unitless)."""
     if not unit:
         return None
     return _normalise_unit(unit)
 
 
 @lru_cache(maxsize=4096)
-def _normalise_unit(unit: str) -> UnitInfo | None:
-    key = re.sub(r"\s+", " ", unit.strip().lower())
-    return _UNITS.get(key) or _UNITS.get(key.replace(" ", ""))
+def _normalise_unit(unit: str) -> Unit | None:
+    found = lookup_unit(re.sub(r"\s+", " ", unit.strip()))
+    return None if found is None or found.dim == "unitless" else found
+
+
+_MMHG = lookup_unit("mmHg")
+
+
+def _unit_after(text: str, pos: int) -> tuple[Unit, int] | None:
+    """The longest run of unit words at ``pos`` that the unit table knows, and its end."""
+    m = _UNIT_WORDS.match(text, pos)
+    if m is None:
+        return None
+    words = list(re.finditer(_UNIT_TOKEN, m.group("unit")))
+    base = m.start("unit")
+    for n in range(len(words), 0, -1):
+        end = base + words[n - 1].end()
+        written = text[base:end]
+        while written and written[-1] in ".-/" and len(written) > 1:
+            written, end = written[:-1], end - 1
+        unit = normalise_unit(written)
+        if unit is not None and not (end < len(text) and text[end].isalnum()):
+            return unit, end
+    return None
 
 
 def _num(s: str) -> float:
@@ -211,18 +93,24 @@ def find_quantities(text: str) -> list[Quantity]:
     taken: set[int] = set()  # character offsets inside blood pressures already read
     skip = {m.start(1) for m in _LIST_MARKER.finditer(text)}
     for m in _BP_RE.finditer(text):
-        unit = _UNITS["mmhg"] if m.group(3) or _looks_like_bp(text, m.start()) else None
+        unit = _MMHG if m.group(3) or _looks_like_bp(text, m.start()) else None
         if unit is None:
             continue
         for g in (1, 2):
             out.append(Quantity(float(m.group(g)), unit, m.start(g), m.end(g), m.group(g)))
         taken.update(range(m.start(), m.end()))
+    unit_end = 0  # end of the last unit read: numbers inside it ("10^9/L") are no quantities
     for m in _Q_RE.finditer(text):
-        if m.start() in skip or m.start() in taken:
+        if m.start() in skip or m.start() in taken or m.start() < unit_end:
             continue
-        unit = normalise_unit(m.group("unit")) if m.group("unit") else None
-        unit = _sane_unit(unit, m.group("unit"), _num_or_none(m.group("num")))
-        end = m.end() if unit else m.end("num2") if m.group("num2") else m.end("num")
+        found = _unit_after(text, m.end())
+        unit = _sane_unit(
+            found[0] if found else None,
+            text[m.end() : found[1]] if found else None,
+            _num_or_none(m.group("num")),
+        )
+        end = found[1] if unit and found else m.end("num2") if m.group("num2") else m.end("num")
+        unit_end = end if unit else unit_end
         try:
             out.append(
                 Quantity(_num(m.group("num")), unit, m.start("num"), end, text[m.start() : end])
@@ -250,14 +138,14 @@ def _num_or_none(s: str) -> float | None:
         return None
 
 
-def _sane_unit(unit: UnitInfo | None, written: str | None, value: float | None) -> UnitInfo | None:
+def _sane_unit(unit: Unit | None, written: str | None, value: float | None) -> Unit | None:
     """Drop one-letter units that do not fit the number (``65 F`` is an age and sex)."""
     if unit is None or value is None or written is None:
         return unit
     short = len(written.strip()) == 1
     if (
         short
-        and unit.dim in ("temp_f", "temp_c")
+        and unit.dim == "temperature"
         and value.is_integer()
         and not 25 <= value <= 45
         and not 86 <= value <= 113
@@ -275,10 +163,6 @@ def _looks_like_bp(text: str, pos: int) -> bool:
     return bool(_BP_CONTEXT.search(text[max(0, pos - 30) : pos + 20]))
 
 
-def _to_c(value: float, unit: UnitInfo) -> float:
-    return (value - 32) * 5 / 9 if unit.dim == "temp_f" else value
-
-
 def same_quantity(a: Quantity, b: Quantity) -> bool | None:
     """True: same value and compatible unit; False: the value matches but the unit conflicts
     (``50 mg`` vs ``50 mcg``) or the value differs; None: cannot compare (no units and
@@ -287,12 +171,18 @@ def same_quantity(a: Quantity, b: Quantity) -> bool | None:
         return abs(a.value - b.value) <= 1e-9 * max(1.0, abs(a.value)) or _rounded(a, b)
     if a.unit.symbol == b.unit.symbol and _rounded(a, b):
         return True
-    if a.unit.dim == b.unit.dim:
-        va, vb = a.value * a.unit.factor, b.value * b.unit.factor
-        return abs(va - vb) <= 0.005 * max(abs(va), abs(vb), 1e-12)
-    if {a.unit.dim, b.unit.dim} == {"temp_c", "temp_f"}:
-        return abs(_to_c(a.value, a.unit) - _to_c(b.value, b.unit)) <= 0.15
-    return False
+    if a.unit.dim != b.unit.dim:
+        return False
+    if a.unit.dim == "temperature":  # 101.3 °F states 38.5 °C (to 0.1 °C)
+        try:
+            return (
+                abs(convert(a.value, a.unit.symbol, "°C") - convert(b.value, b.unit.symbol, "°C"))
+                <= 0.15
+            )
+        except UnitConversionError:
+            return False
+    va, vb = a.value * a.unit.factor, b.value * b.unit.factor
+    return abs(va - vb) <= 0.005 * max(abs(va), abs(vb), 1e-12)
 
 
 def _decimals(text: str) -> int:
@@ -311,4 +201,4 @@ def to_mg(value: float, unit: str | None) -> float | None:
     info = normalise_unit(unit)
     if info is None or info.dim != "mass":
         return None
-    return value * info.factor * 1000.0
+    return convert(value, info.symbol, "mg")
