@@ -61,7 +61,7 @@ TINY = {
         num_key_value_heads=1, head_dim=32, vocab_size=512, max_position_embeddings=4096,
         sliding_window=64,
     ),
-    "vision": dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2,
+    "vision": dict(hidden_size=64, intermediate_size=128, num_hidden_layers=1, num_attention_heads=2,
                    image_size=64, patch_size=16),
     "mm_tokens_per_image": 4,
 }  # fmt: skip
@@ -283,6 +283,8 @@ def pipelines(backend, image: bytes, new_tokens: int) -> dict:
             "model_state": report.model.state,
             "generated": run.completion_tokens if run else 0,
             "prompt_tokens": run.prompt_tokens if run else 0,
+            "attempts": run.attempts if run else 0,
+            "model_error": report.model.message,
         }
     return out
 
@@ -356,11 +358,20 @@ def main() -> None:
         run: dict = {"load_s": time.perf_counter() - t}
         if backend.memory_estimate is not None:
             run["estimate_gib"] = backend.memory_estimate.gib()
+        eos = backend.hf_model.generation_config.eos_token_id
         backend.hf_model.generation_config.eos_token_id = None  # exactly new_tokens each run
-        msgs, n_prompt = fixed_messages(backend, image, prompt_tokens)
-        run["plain"] = plain_generate(backend, msgs, new_tokens)
-        run["project"] = project_generate(backend, msgs, new_tokens)
+        try:
+            msgs, n_prompt = fixed_messages(backend, image, prompt_tokens)
+            run["plain"] = plain_generate(backend, msgs, new_tokens)
+            run["project"] = project_generate(backend, msgs, new_tokens)
+        except Exception as exc:  # a quantization kernel missing on this machine, say
+            print(f"  generation failed: {type(exc).__name__}: {exc}")
+            result["runs"][label] = {**run, "error": f"{type(exc).__name__}: {exc}"}
+            backend.unload()
+            continue
         run["project_over_plain_time"] = run["project"]["total_s"] / run["plain"]["total_s"]
+        # the pipelines stop at the end of their JSON answer, like in use
+        backend.hf_model.generation_config.eos_token_id = eos
         if budget.allows(20 if quant != "8bit" else 60, f"pipelines ({label})"):
             run["pipelines"] = pipelines(backend, image, new_tokens)
         if quant == "none" and cuda and run["plain"]["decode_tps"]:

@@ -257,3 +257,20 @@ def test_multimodal_with_the_tiny_gguf_and_mmproj(tiny_gguf, tiny_mmproj):
     else:
         assert report.model.error_code in ("structured_output_invalid", "model_timeout")
     backend.unload()
+
+
+def test_a_text_only_model_reads_the_note_and_says_so():
+    backend = ScriptedBackend(answer(summary="Productive cough and fever."), supports_images=False)
+    report = medassist.analyze(NOTE, get_testdata_file("CT_small.dcm"), llm=backend)
+    assert report.model.state == "ok" and report.image is not None
+    assert not backend.requests[0].messages[0].images
+    assert any(
+        n.code == "model_input" and "does not take images" in n.message for n in report.notices
+    )
+
+
+def test_an_image_only_call_to_a_text_only_model_fails_clearly():
+    backend = ScriptedBackend("{}", supports_images=False)
+    report = medassist.analyze(image=get_testdata_file("CT_small.dcm"), llm=backend)
+    assert report.model.state == "failed" and report.model.error_code == "images_unsupported"
+    assert report.image is not None and not backend.requests

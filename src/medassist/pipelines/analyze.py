@@ -58,6 +58,7 @@ def stream_analysis(
     from medassist.pipelines.model_call import ModelCall, model_status_for, would_add
     from medassist.safety.analysis import finalize_analysis_report
     from medassist.schemas.analysis import AnalysisExtraction, ModelStatus
+    from medassist.schemas.common import Notice
 
     if text is None and image is None:
         raise InputError("give a note, an image, or both")
@@ -83,12 +84,11 @@ def stream_analysis(
             loaded = load_image(data)
         timings["image_pipeline"] = (time.perf_counter() - t) * 1000
 
-    note = text_report_text = None
-    if text_report is not None:
+    note = None
+    if text_report is not None and backend is not None:
         from medassist.safety import guard_text_input
 
-        note = guard_text_input(text).text  # the same decoded text the engine read
-        text_report_text = note
+        note = guard_text_input(text).text  # the same decoded text the engine's spans index
     draft = AnalysisExtraction(
         text=text_report, image=image_report, model=ModelStatus(state="not_configured")
     )
@@ -99,9 +99,10 @@ def stream_analysis(
         draft.model.would_add = would_add(text is not None, image is not None)
     else:
         settings_limits = limits or _default_limits(Limits)
-        call = ModelCall(backend, note=text_report_text, text_report=text_report, loaded=loaded,
+        call = ModelCall(backend, note=note, text_report=text_report, loaded=loaded,
                          image_report=image_report, limits=settings_limits)  # fmt: skip
         problem = call.refusal(MAX_MODEL_NOTE_CHARS)
+        draft.notices.extend(Notice(code="model_input", message=m) for m in call.notes)
         if problem is not None:
             draft.model = problem
         else:

@@ -117,6 +117,7 @@ class ModelCall:
         self.summary_sentences: list[str] = []
         self.steps: list[str] = []
         self.gate: Any = None
+        self.notes: list[str] = []  # what the reader should know about this call
 
     def refusal(self, max_chars: int) -> ModelStatus | None:
         """Why this call cannot be made (too long, images unsupported), or None."""
@@ -137,7 +138,10 @@ class ModelCall:
                     error_code="images_unsupported",
                     message=f"the {self.backend.name} backend does not take images",
                 )
-            self.loaded = None
+            self.loaded = None  # the model reads the note; the image keeps its own report
+            self.notes.append(
+                f"the {self.backend.name} backend does not take images: the model read the note only"
+            )
         return None
 
     def _messages(self) -> tuple[list[Any], Any]:
