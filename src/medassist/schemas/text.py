@@ -68,6 +68,9 @@ class Entity(BaseModel):
     vocabulary: str | None = None
     section: str | None = None
     context: ContextAssertion = Field(default_factory=ContextAssertion)
+    #: further identical mentions in the note that the report does not list (a repetitive
+    #: note is folded: see medassist.text.repeats); 0 for most mentions
+    repeats: int = Field(default=0, ge=0)
 
 
 class Medication(BaseModel):
@@ -95,6 +98,9 @@ class Medication(BaseModel):
     #: named as something the patient is allergic to (allergies section, "allergic to X"):
     #: an allergen, not a medication taken
     allergen: bool = False
+    #: further identical mentions in the note that the report does not list (a repetitive
+    #: note is folded: see medassist.text.repeats); 0 for most mentions
+    repeats: int = Field(default=0, ge=0)
 
 
 class Measurement(BaseModel):
@@ -125,6 +131,9 @@ class Measurement(BaseModel):
     #: the most recent value of this measurement in the note (one per name): what a
     #: calculator uses unless its definition asks for a peak, a nadir or a baseline
     current: bool = False
+    #: further identical mentions in the note that the report does not list (a repetitive
+    #: note is folded: see medassist.text.repeats); 0 for most mentions
+    repeats: int = Field(default=0, ge=0)
 
 
 class Demographics(BaseModel):

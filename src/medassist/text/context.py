@@ -200,10 +200,50 @@ def _in_window(
         return True
     if rule.max_scope is not None or gap > _LIST_MAX_WORDS:  # tight rule ("?"), or too far
         return False
-    return all(
-        len(_WORD_RX.findall(item)) <= _LIST_ITEM_WORDS
-        for item in _LIST_SEPARATOR_RX.split(sentence[lo:hi])
-    )
+    return _list_shape(sentence).all_short(lo, hi)
+
+
+class _ListShape:
+    """Where a sentence has a run of more than :data:`_LIST_ITEM_WORDS` words with no list
+    separator between them, so that "is ``sentence[lo:hi]`` a list of short items?" costs two
+    bisections instead of a split of the span for every trigger-target pair (a long sentence
+    of many mentions and triggers would otherwise cost the square of its length)."""
+
+    def __init__(self, sentence: str) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        long_runs: list[int] = []  # prefix counts of words ending a long separator-free run
+        sep_starts = [m.start() for m in _LIST_SEPARATOR_RX.finditer(sentence)]
+        run, count, prev_end = 0, 0, 0
+        for m in _WORD_RX.finditer(sentence):
+            i = bisect_left(sep_starts, prev_end)
+            j = bisect_left(sep_starts, m.start(), i)
+            if j < len(sep_starts) and sep_starts[j] == m.start():
+                run = 0  # a separator word ("and", "or"): no item word
+            elif i < len(sep_starts) and sep_starts[i] < m.start():
+                run = 1  # a separator (",", "/") since the previous word
+            else:
+                run += 1
+            self.starts.append(m.start())
+            self.ends.append(m.end())
+            long_runs.append(count)
+            count += 1 if run > _LIST_ITEM_WORDS else 0
+            prev_end = m.end()
+        long_runs.append(count)
+        self.long_runs = long_runs
+
+    def all_short(self, lo: int, hi: int) -> bool:
+        a = bisect_left(self.starts, lo)  # first word inside [lo, hi)
+        b = bisect_right(self.ends, hi)  # one past the last word inside
+        first_long_end = a + _LIST_ITEM_WORDS  # a long run needs this many words before it
+        if b <= first_long_end:
+            return True
+        return self.long_runs[b] - self.long_runs[first_long_end] == 0
+
+
+@lru_cache(maxsize=64)
+def _list_shape(sentence: str) -> _ListShape:
+    return _ListShape(sentence)
 
 
 def _terminator_starts(triggers: Sequence[Trigger]) -> dict[str, list[int]]:

@@ -14,8 +14,9 @@ def extract(text: str) -> TextExtraction:
     from medassist.text.demographics import extract_demographics
     from medassist.text.findings import extract_findings
     from medassist.text.matcher import find_entities
-    from medassist.text.measurements import extract_labs, extract_vitals
+    from medassist.text.measurements import extract_measurements
     from medassist.text.medications import extract_medications
+    from medassist.text.repeats import fold_repeats
     from medassist.text.sections import detect_sections, section_at
     from medassist.text.sentences import split_sentences
     from medassist.text.summary import build_summary
@@ -28,6 +29,7 @@ def extract(text: str) -> TextExtraction:
     apply_context(text, sentences, sections, entities)
     medications = extract_medications(text, sentences, sections, entities)
     allergens = [m for m in medications if m.allergen]
+    measurements = extract_measurements(text)
     extraction = TextExtraction(
         text_length=len(text),
         sections=sections,
@@ -36,8 +38,8 @@ def extract(text: str) -> TextExtraction:
         medications=[m for m in medications if not m.allergen],
         allergens=allergens,
         allergies=extract_allergies(text, sections, allergens),
-        vitals=extract_vitals(text),
-        labs=extract_labs(text),
+        vitals=[m for m in measurements if m.kind == "vital"],
+        labs=[m for m in measurements if m.kind == "lab"],
         demographics=extract_demographics(text),
         sentences=sentences,
         # the calculators' criteria, read once here (text/rules/finding_rules.json)
@@ -45,5 +47,6 @@ def extract(text: str) -> TextExtraction:
     )
     spans = [(m.start, m.end) for m in (*extraction.vitals, *extraction.labs)]
     extraction.findings.extend(read_case_values(text, spans))
+    fold_repeats(extraction)  # a repetitive note gives a bounded report
     extraction.summary = build_summary(extraction)
     return extraction

@@ -571,7 +571,9 @@ def lab_value_starts(text: str) -> frozenset[int]:
 def extract_measurements(text: str) -> list[Measurement]:
     """Every vital and lab value in ``text``, in text order."""
     text = _check_text(text)
-    return [m.model_copy(deep=True) for m in _extract_all(text)]
+    # a shallow copy with its own qualifiers: the cached originals stay unchanged, without the
+    # cost of a deep copy per value
+    return [m.model_copy(update={"qualifiers": dict(m.qualifiers)}) for m in _extract_all(text)]
 
 
 def extract_vitals(text: str) -> list[Measurement]:

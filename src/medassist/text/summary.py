@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
@@ -214,16 +215,16 @@ def _vital_phrases(vitals: list[Measurement]) -> list[str]:
     phrases: list[str] = []
     paired: dict[int, int] = {}  # sbp index -> dbp index
     taken: set[int] = set()
+    # diastolic values by start (a bisection per systolic, not a scan of every vital)
+    dbps = sorted((v.start, k) for k, v in enumerate(vitals) if v.name == "dbp" and v.plausible)
+    dbp_starts = [start for start, _ in dbps]
     for i, m in enumerate(vitals):
         if m.name != "sbp" or not m.plausible:
             continue
-        for k, other in enumerate(vitals):
-            if (
-                other.name == "dbp"
-                and other.plausible
-                and k not in taken
-                and abs(other.start - m.start) <= 20
-            ):
+        lo = bisect_left(dbp_starts, m.start - 20)
+        near = [k for start, k in dbps[lo : bisect_right(dbp_starts, m.start + 20)]]
+        for k in sorted(near):  # the first in list order, as before
+            if k not in taken:
                 paired[i] = k
                 taken.add(k)
                 break
