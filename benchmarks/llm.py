@@ -203,7 +203,7 @@ class _server:
         t0 = time.perf_counter()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "llama_cpp.server", "--model", self.model, "--host", "127.0.0.1",
-             "--port", str(port), "--n_ctx", "2048", "--n_threads", str(self.threads), "--chat_format", "gemma"],
+             "--port", str(port), "--n_ctx", "4096", "--n_threads", str(self.threads), "--chat_format", "gemma"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         url = f"http://127.0.0.1:{port}/v1"

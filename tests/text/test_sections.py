@@ -147,3 +147,33 @@ def test_windows_line_endings() -> None:
     sections = detect_sections(text)
     assert [s.name for s in sections] == ["assessment", "plan"]
     assert text[sections[0].body_start :].startswith("Stable")
+
+
+def test_uk_gp_headers() -> None:
+    from medassist.text.sections import detect_sections
+
+    note = (
+        "PC: cough 3/7\nHPC: productive. nil haemoptysis\nBackground: HTN, T2DM\n"
+        "DH: ramipril 5 mg od\nAllergies: NKDA\nO/E: chest wheeze\nImp: ?LRTI\n"
+        "Mx: amoxicillin 500 mg tds\n"
+    )
+    names = [s.name for s in detect_sections(note) if s.name != "preamble"]
+    assert names == [
+        "chief_complaint",
+        "hpi",
+        "pmh",
+        "medications",
+        "allergies",
+        "exam",
+        "impression",
+        "plan",
+    ]
+
+
+def test_background_section_makes_its_items_history() -> None:
+    from medassist.text.engine import extract
+
+    ex = extract("Background: HTN, gout\nPC: chest pain today")
+    by = {e.text: e.context for e in ex.entities}
+    assert by["HTN"].historical and by["gout"].historical
+    assert not by["chest pain"].historical

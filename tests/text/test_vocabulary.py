@@ -308,3 +308,57 @@ def test_summary_lists_stay_readable_with_many_conditions() -> None:
     assert sentence.endswith("more.")
     short = extract("Assessment: rosacea, gout.")
     assert "Documented conditions: rosacea, gout." in short.summary.sentences
+
+
+def test_tests_screens_vaccines_and_services_named_after_a_condition() -> None:
+    for text in (
+        "Copy of results to HIV clinic.",
+        "Bloods incl DM screen and HCC screen.",
+        "Ordered HCV PCR, Hep B sAg, HIV Ab.",
+        "Check COVID booster due; flu vaccine given.",
+        "Referred to fracture clinic.",
+    ):
+        assert [e for e in find_entities(text) if e.category == "condition"] == [], text
+    assert names("Known HIV, stable on ART.") == ["human immunodeficiency virus infection"]
+    assert names("Known T2DM, poorly controlled") == ["type 2 diabetes mellitus"]
+
+
+def test_abbreviation_after_a_number_is_a_unit() -> None:
+    assert names("SpO2 98% RA, afebrile") == []
+    assert names("sats 97 % RA at rest") == []
+    assert names("RA on methotrexate, hands swollen") == ["rheumatoid arthritis"]
+
+
+def test_descriptors_anywhere_are_findings() -> None:
+    for text in ("Pt very anxious re results.", "Mildly anxious about the scan."):
+        (e,) = [e for e in extract(text).entities if e.text == "anxious"]
+        assert e.category == "symptom" and e.code is None
+    for text in (
+        "Known generalised anxiety, on sertraline.",
+        "Health anxiety, reassurance seeking.",
+    ):
+        assert "anxiety" in [
+            e.preferred for e in extract(text).entities if e.category == "condition"
+        ]
+
+
+def test_an_ambiguous_abbreviation_beside_one_concept_needs_its_context() -> None:
+    # ED here is an eating disorder: one neighbour is not a list
+    assert "erectile dysfunction" not in names("Hx ED + hyperprolactinaemia")
+    assert "erectile dysfunction" not in names("Amenorrhoea: ED, low BMI")
+    assert "atrial fibrillation" in names("PMHx: HTN, AF, T2DM")
+
+
+def test_acronyms_in_icd_brackets_are_not_lower_case_words() -> None:
+    assert names("Keeps forgetting pots on the stove.") == []
+    assert match_forms("Postural orthostatic tachycardia syndrome [POTS]") == [
+        "postural orthostatic tachycardia syndrome"
+    ]
+
+
+def test_context_class_words_on_the_same_line() -> None:
+    assert "Guillain-Barre syndrome" in names(
+        "Recent GBS dx, hosp 4/52 ago, then rapidly progressive distal weakness"
+    )
+    assert "Guillain-Barre syndrome" in names("GBS with areflexia, treated with IVIg")
+    assert "Guillain-Barre syndrome" not in names("GBS swab positive at 36 weeks pregnancy")

@@ -1,11 +1,20 @@
 """Synthetic degradations of a display image, used to calibrate and test the quality checks.
 
-Each takes and returns a float32 grey image in [0, 1]. Deterministic (seeded noise).
+Each takes and returns a float32 grey image in [0, 1], quantised to 8 bits like an export.
+Deterministic (seeded noise). Two families:
+
+* the fixed ``DEGRADATIONS`` (strengths relative to the image size) that the unit tests use;
+* the parametrised ones of the real-radiograph calibration (issue 13), with strengths in
+  pixels of the image they are applied to: :func:`gaussian_blur_px`, :func:`motion_blur`,
+  :func:`exposure` (gain and offset, clipped), :func:`add_noise` (Gaussian),
+  :func:`poisson_noise` and :func:`downsample_to`; ``SWEEPS`` lists the strengths measured
+  by ``benchmarks/image_quality_eval.py`` and the issue each must raise.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import ndimage
@@ -20,8 +29,15 @@ __all__ = [
     "clip_levels",
     "saturate",
     "blank",
+    "gaussian_blur_px",
+    "motion_blur",
+    "exposure",
+    "poisson_noise",
+    "downsample_to",
     "DEGRADATIONS",
     "EXPECTED_ISSUES",
+    "Sweep",
+    "SWEEPS",
 ]
 
 
@@ -79,6 +95,34 @@ def blank(img: np.ndarray, level: float = 0.5, seed: int = 0) -> np.ndarray:
     return _q8(np.full(img.shape, level, np.float32) + rng.normal(0, 0.002, img.shape))
 
 
+def gaussian_blur_px(img: np.ndarray, sigma: float) -> np.ndarray:
+    """Gaussian blur of σ = ``sigma`` pixels of this image."""
+    return _q8(ndimage.gaussian_filter(np.asarray(img, np.float32), float(sigma)))
+
+
+def motion_blur(img: np.ndarray, length: int, axis: int = 1) -> np.ndarray:
+    """Linear motion blur: the average over ``length`` pixels along ``axis`` (1: horizontal)."""
+    return _q8(ndimage.uniform_filter1d(np.asarray(img, np.float32), int(length), axis=axis))
+
+
+def exposure(img: np.ndarray, gain: float, offset: float = 0.0) -> np.ndarray:
+    """A wrong exposure: ``gain`` × level + ``offset``, clipped to [0, 1] (> 1 saturates white)."""
+    return _q8(np.asarray(img, np.float32) * float(gain) + float(offset))
+
+
+def poisson_noise(img: np.ndarray, peak: float, seed: int = 0) -> np.ndarray:
+    """Quantum noise: counts ~ Poisson(level × ``peak``) (white = ``peak`` photons), rescaled."""
+    rng = np.random.default_rng(seed)
+    lam = np.clip(np.asarray(img, np.float64), 0, 1) * float(peak)
+    return _q8((rng.poisson(lam) / float(peak)).astype(np.float32))
+
+
+def downsample_to(img: np.ndarray, size: int) -> np.ndarray:
+    """Area-averaged downsampling so that the long side is at most ``size`` pixels."""
+    factor = max(1, -(-max(img.shape) // int(size)))
+    return downscale(img, factor) if factor > 1 else _q8(img)
+
+
 DEGRADATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "blur": blur,
     "noise": add_noise,
@@ -98,6 +142,65 @@ EXPECTED_ISSUES: dict[str, set[str]] = {
     "overexpose": {"overexposed"},
     "compress_contrast": {"low_contrast"},
     "downscale": {"low_resolution"},
-    "clip": {"clipped"},
+    # a gain that whitens the brightest 30 %: saturated highlights are overexposure too
+    "clip": {"clipped", "overexposed"},
     "blank": {"blank"},
 }
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """One degradation at one strength, and the issue it must raise (None: must stay clean)."""
+
+    name: str
+    strength: float
+    apply: Callable[[np.ndarray], np.ndarray]
+    expected: str | None
+    target: bool  # one of the strengths the issue-13 targets (recall >= 0.90) are set at
+
+
+def _sweeps() -> tuple[Sweep, ...]:
+    out: list[Sweep] = []
+    for s in (1, 2, 3, 4, 6, 8, 10):
+        out.append(
+            Sweep("gaussian_blur", s, lambda im, s=s: gaussian_blur_px(im, s), "blurry", s >= 4)
+        )
+    for n in (9, 15, 25, 41):
+        out.append(Sweep("motion_blur", n, lambda im, n=n: motion_blur(im, n), "blurry", False))
+    for g in (1.5, 2.0, 3.0):
+        out.append(Sweep("overexposure", g, lambda im, g=g: exposure(im, g), "overexposed", g >= 2))
+    out.append(
+        Sweep("overexposure_offset", 0.4, lambda im: exposure(im, 1.2, 0.4), "overexposed", False)
+    )
+    for g in (0.5, 0.25, 0.15):
+        out.append(
+            Sweep("underexposure", g, lambda im, g=g: exposure(im, g), "underexposed", g <= 0.25)
+        )
+    for sd in (10, 25, 40):
+        out.append(
+            Sweep(
+                "gaussian_noise",
+                sd,
+                lambda im, sd=sd: add_noise(im, sd / 255.0),
+                "noisy",
+                sd >= 25,
+            )
+        )
+    for peak in (200, 50, 20):
+        out.append(
+            Sweep("poisson_noise", peak, lambda im, p=peak: poisson_noise(im, p), "noisy", False)
+        )
+    for size in (512, 256, 128, 64):
+        out.append(
+            Sweep(
+                "downsample",
+                size,
+                lambda im, z=size: downsample_to(im, z),
+                "low_resolution",
+                size <= 128,
+            )
+        )
+    return tuple(out)
+
+
+SWEEPS: tuple[Sweep, ...] = _sweeps()

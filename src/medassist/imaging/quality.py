@@ -38,9 +38,11 @@ class Thresholds:
     blank_dynamic_range: float = 0.03  # p99 - p1 below: nothing to see
     underexposed_p99: float = 0.30  # even the brightest 1 % is darker than this
     overexposed_p01: float = 0.70  # even the darkest 1 % is brighter than this
+    overexposed_highlight: float = 0.20  # raster: share of pixels in white plateaus above
     low_contrast_ratio: float = 0.50  # (p99 - p1) / min(p99, 1 - p1) below
-    blurry_sharpness: float = 0.60  # re-blur Laplacian-energy loss below
-    blurry_sharpness_smooth: float = 0.30  # same, for inherently smooth modalities (NM, PT)
+    blurry_sharpness: float = 0.14  # fine-scale gradient energy a σ = 1 px smoothing removes, below
+    blurry_sharpness_smooth: float = 0.06  # same, for inherently smooth modalities (NM, PT)
+    blurry_sharpness_speckle: float = 0.30  # same, for speckle modalities (US, IVUS)
     noisy_relative: float = 0.035  # Immerkaer σ / dynamic range above
     clipped_fraction: float = 0.20  # share of pixels saturated inside the image above
     raw_clipped_fraction: float = 0.05  # DICOM: stored values piled at the extreme inside the body
@@ -72,6 +74,7 @@ MIN_RESOLUTION: dict[str, int] = {
 }
 _NO_RESOLUTION_CHECK = {"SEG", "RTDOSE", "RTIMAGE", "REG"}
 _SMOOTH_MODALITIES = {"NM", "PT"}
+_SPECKLE_MODALITIES = {"US", "IVUS"}
 
 #: Issues that make an image poor on their own.
 POOR_CODES = frozenset({"blank", "underexposed", "overexposed", "blurry"})
@@ -79,7 +82,7 @@ POOR_CODES = frozenset({"blank", "underexposed", "overexposed", "blurry"})
 _EXPLAIN = {
     "blank": "The image is almost uniform: there is nothing to look at. Check that the right file or frame was sent.",
     "underexposed": "The image is too dark: even its brightest parts are dim, so detail in them is hard to see.",
-    "overexposed": "The image is washed out: even its darkest parts are bright, so detail is lost.",
+    "overexposed": "The image is washed out: its bright parts are saturated or even its darkest parts are bright, so detail is lost.",
     "low_contrast": "Grey levels are squeezed into a narrow band: structures are hard to tell apart.",
     "blurry": "Edges are soft (motion, focus or heavy smoothing): fine detail cannot be judged.",
     "noisy": "Grain/noise is strong relative to the image contrast: fine detail may be masked.",
@@ -158,12 +161,26 @@ def assess_quality(
         issues.append(_issue("underexposed", "p99", m["p99"], t.underexposed_p99))
     if m["p01"] > t.overexposed_p01:
         issues.append(_issue("overexposed", "p01", m["p01"], t.overexposed_p01))
+    elif modality_values is None and m["highlight_clipped"] > t.overexposed_highlight:
+        # a raster export: bright anatomy driven to flat white (gain too high). On a DICOM the
+        # display window saturates by design; the stored values are checked for clipping.
+        issues.append(
+            _issue(
+                "overexposed", "highlight_clipped", m["highlight_clipped"], t.overexposed_highlight
+            )
+        )
     if m["contrast_ratio"] < t.low_contrast_ratio:
         issues.append(
             _issue("low_contrast", "contrast_ratio", m["contrast_ratio"], t.low_contrast_ratio)
         )
-    blur_limit = t.blurry_sharpness_smooth if mod in _SMOOTH_MODALITIES else t.blurry_sharpness
-    if m["sharpness"] < blur_limit:
+    if mod in _SMOOTH_MODALITIES:
+        blur_limit = t.blurry_sharpness_smooth
+    elif mod in _SPECKLE_MODALITIES:
+        blur_limit = t.blurry_sharpness_speckle
+    else:
+        blur_limit = t.blurry_sharpness
+    # where noise dominates the fine scale, sharpness cannot be judged: "noisy" says why
+    if m["sharpness"] < blur_limit and m["noise_relative"] <= t.noisy_relative:
         issues.append(_issue("blurry", "sharpness", m["sharpness"], blur_limit))
     if m["noise_relative"] > t.noisy_relative:
         issues.append(_issue("noisy", "noise_relative", m["noise_relative"], t.noisy_relative))

@@ -1,19 +1,85 @@
 """Re-measure the quality metrics behind the thresholds of :mod:`medassist.imaging.quality`.
 
-Run ``python -m medassist.imaging.quality_calibration`` to print, for each real pydicom
-test image and each synthetic degradation of it, the metrics that the checks threshold
-and the issues raised. ``QUALITY_CALIBRATION.md`` records the figures and the reasoning.
+Two sources of real images:
+
+* pydicom's bundled test files (CT, MR, US, NM): ``python -m medassist.imaging.quality_calibration``
+  prints, for each and each fixed degradation of it, the metrics the checks threshold and the
+  issues raised;
+* the real radiographs and MR files of ``../shared/data/images`` (issue 13), split in two by
+  :func:`half_of` (sha256 of the file name) *before* any threshold was set:
+  ``python -m medassist.imaging.quality_calibration --shared`` prints metric quantiles of the
+  clean and degraded images of the ``calibrate`` half only, from which the thresholds were
+  chosen; ``benchmarks/image_quality_eval.py`` reports recall and false flags on both halves.
+
+``QUALITY_CALIBRATION.md`` records the figures and the reasoning.
 """
 
 from __future__ import annotations
 
+import hashlib
 import sys
+from dataclasses import dataclass
+from pathlib import Path
 
-from medassist.imaging.degrade import DEGRADATIONS, EXPECTED_ISSUES
+import numpy as np
+
+from medassist.imaging.degrade import DEGRADATIONS, EXPECTED_ISSUES, SWEEPS
 from medassist.imaging.io import load_image
 from medassist.imaging.quality import assess_quality
 
-__all__ = ["CALIBRATION_FILES", "calibration_rows", "main"]
+__all__ = [
+    "CALIBRATION_FILES",
+    "SharedImage",
+    "calibration_rows",
+    "half_of",
+    "shared_images",
+    "main",
+]
+
+#: folders of ../shared/data/images and what they hold
+SHARED_FOLDERS = {
+    "nih_cxr14": "xray",
+    "kermany_pediatric": "xray",
+    "dicom_mr_siemens_dcm_qa": "mr",
+    "dicom_mr_ge_siemens_dcm_qa_nih": "mr",
+}
+_IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".dcm"}
+
+
+def half_of(file_name: str) -> str:
+    """The fixed split of the shared images: ``calibrate`` or ``report``, by sha256 of the name."""
+    digest = hashlib.sha256(file_name.encode("utf-8")).digest()
+    return "calibrate" if digest[0] % 2 == 0 else "report"
+
+
+@dataclass(frozen=True)
+class SharedImage:
+    name: str
+    kind: str  # "xray" | "mr"
+    half: str
+    gray: np.ndarray  # the grey display image, float32 [0, 1]
+    modality: str | None
+
+
+def default_shared_dir() -> Path:
+    return Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "images"
+
+
+def shared_images(root: Path | None = None, half: str | None = None) -> list[SharedImage]:
+    """The real images of ``root`` (default ``../shared/data/images``), of one half or all."""
+    root = default_shared_dir() if root is None else root
+    out: list[SharedImage] = []
+    for folder, kind in SHARED_FOLDERS.items():
+        for path in sorted((root / folder).glob("*")):
+            if path.suffix.lower() not in _IMAGE_SUFFIXES or path.name.startswith("UPSTREAM_"):
+                continue
+            h = half_of(path.name)
+            if half is not None and h != half:
+                continue
+            image = load_image(path)
+            out.append(SharedImage(path.name, kind, h, image.gray, image.metadata.modality))
+    return out
+
 
 #: Real images (pydicom's bundled test files) used for calibration.
 CALIBRATION_FILES = (
@@ -62,7 +128,34 @@ def calibration_rows() -> list[dict[str, object]]:
     return rows
 
 
-def main() -> int:
+def shared_quantiles(half: str = "calibrate") -> list[str]:
+    """Quantiles of the thresholded metrics on the clean and degraded X-rays of one half."""
+    images = [im for im in shared_images(half=half) if im.kind == "xray"]
+    keys = ("sharpness", "noise_relative", "p99", "p01", "highlight_clipped", "clipped_fraction")
+    lines = [f"{half} half: {len(images)} X-rays; quantiles 0/5/50/95/100 %"]
+
+    def describe(label: str, rows: list[dict[str, float]]) -> None:
+        for key in keys:
+            vals = [r[key] for r in rows if key in r]
+            if vals:
+                q = np.percentile(vals, [0, 5, 50, 95, 100])
+                lines.append(f"  {label:28s} {key:18s} " + " ".join(f"{v:7.3f}" for v in q))
+
+    describe("clean", [assess_quality(im.gray, modality=im.modality).metrics for im in images])
+    for sweep in SWEEPS:
+        if sweep.target or sweep.name in ("gaussian_blur", "motion_blur") and sweep.strength <= 4:
+            rows = [
+                assess_quality(sweep.apply(im.gray), modality=im.modality).metrics for im in images
+            ]
+            describe(f"{sweep.name} {sweep.strength:g}", rows)
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if "--shared" in argv:
+        print("\n".join(shared_quantiles()))
+        return 0
     header = ["file", "degradation", *_COLUMNS, "issues"]
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import importlib
+import importlib.metadata
 import math
-import pkgutil
 from functools import lru_cache
 from typing import Any
 
@@ -24,6 +24,7 @@ from medassist.risk.base import (
     InputSpec,
     ScoreResult,
     get_calculator,
+    register,
     registry,
 )
 from medassist.risk.facts import NoteFacts
@@ -40,21 +41,50 @@ __all__ = [
 ]
 
 _log = get_logger(__name__)
-_CALCULATOR_PREFIXES = ("scores_", "formulas_")
 _ASSUMED_NOTE = "not mentioned -> assumed absent"
+
+#: the modules that define the built-in calculators; each registers its classes with
+#: :func:`medassist.risk.base.register` when imported
+BUILTIN_CALCULATOR_MODULES: tuple[str, ...] = (
+    "medassist.risk.formulas_acid_base",
+    "medassist.risk.formulas_body",
+    "medassist.risk.formulas_electrolytes",
+    "medassist.risk.formulas_fluids_drugs",
+    "medassist.risk.formulas_hemodynamics",
+    "medassist.risk.formulas_lipids_liver",
+    "medassist.risk.formulas_obstetric",
+    "medassist.risk.formulas_qtc",
+    "medassist.risk.formulas_renal",
+    "medassist.risk.scores_acute",
+    "medassist.risk.scores_cardiac",
+    "medassist.risk.scores_comorbidity",
+    "medassist.risk.scores_gi",
+    "medassist.risk.scores_icu",
+    "medassist.risk.scores_infection",
+    "medassist.risk.scores_liver",
+    "medassist.risk.scores_vte",
+)
+#: installed packages add calculators through this entry-point group: each entry point
+#: names a :class:`~medassist.risk.base.Calculator` subclass (``pkg.module:MyScore``)
+ENTRY_POINT_GROUP = "medassist.calculators"
 
 
 @lru_cache(maxsize=1)
 def load_calculators() -> tuple[str, ...]:
-    """Import every calculator module of ``medassist.risk`` (registering its calculators)."""
-    import medassist.risk as pkg
-
-    loaded = []
-    for info in pkgutil.iter_modules(pkg.__path__):
-        if info.name.startswith(_CALCULATOR_PREFIXES):
-            importlib.import_module(f"medassist.risk.{info.name}")
-            loaded.append(info.name)
-    return tuple(sorted(loaded))
+    """Register the built-in calculators and those of installed plugins (entry points of
+    :data:`ENTRY_POINT_GROUP`); returns the calculator ids, sorted. A plugin that fails to
+    load is skipped with a warning, never taking the built-in calculators down."""
+    for name in BUILTIN_CALCULATOR_MODULES:
+        importlib.import_module(name)
+    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            cls = ep.load()
+            if not (isinstance(cls, type) and issubclass(cls, Calculator)):
+                raise TypeError("not a Calculator subclass")
+            register(cls)
+        except Exception as exc:  # noqa: BLE001 - a broken plugin must not sink the registry
+            _log.warning("calculator plugin %s skipped (%s)", ep.name, type(exc).__name__)
+    return tuple(sorted(registry()))
 
 
 load_calculators()

@@ -68,8 +68,9 @@ def _evidence(text: str, start: int, end: int, note: str | None = None) -> Evide
 class NoteFacts:
     """Calculator-facing view of one note's extraction (see the module docstring).
 
-    ``text`` is kept only to quote evidence spans; every
-    criterion is read from ``extraction.findings``."""
+    Every criterion is read from ``extraction.findings``; ``text`` is kept only for the two
+    case-report readers not yet moved to the text engine (opioid regimens for the MME and a
+    corticosteroid dose for the steroid conversion)."""
 
     def __init__(
         self,
@@ -103,9 +104,6 @@ class NoteFacts:
         return list(self.extraction.sentences)
 
     # ------------------------------------------------------------------ measurements
-    def _span_evidence(self, start: int, end: int, note: str | None = None) -> Evidence:
-        return Evidence(source="note", text=self.text[start:end], start=start, end=end, note=note)
-
     def _engine_measurements(self, name: str) -> list[tuple[Fact, Measurement]]:
         """The text engine's values of ``name`` in note order, each with its Measurement."""
         out: list[tuple[Fact, Measurement]] = []
@@ -197,7 +195,9 @@ class NoteFacts:
             if demo.age is None:
                 return []
             start, end = demo.age_span or (0, 0)
-            return [Fact(value=float(demo.age), evidence=self._span_evidence(start, end))]
+            return [
+                Fact(value=float(demo.age), evidence=_evidence(demo.age_text or "", start, end))
+            ]
         if demo.sex is None:
             return []
         start, end = demo.sex_span or (0, 0)
@@ -206,7 +206,7 @@ class NoteFacts:
             if demo.sex_basis == "inferred"
             else None
         )
-        return [Fact(value=demo.sex, evidence=self._span_evidence(start, end, note))]
+        return [Fact(value=demo.sex, evidence=_evidence(demo.sex_text or "", start, end, note))]
 
     # ------------------------------------------------------------------ findings
     @cached_property

@@ -3,9 +3,7 @@ adjusted for cycle length), estimated date of conception, gestational age."""
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from medassist.errors import CalculatorInputError
@@ -49,21 +47,6 @@ _CYCLE = InputSpec(
     derivation="'cycle length is N days'; 28 days when not stated",
 )
 
-_DATE = r"(\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{2}-\d{2})"
-_LMP_RE = re.compile(
-    r"(?:last menstrual period|LMP)\)?(?:\s{1,3}(?:was|is|of|on|began|started)){0,3}(?:\s{1,3}on)?[:\s]{0,5}"
-    + _DATE,
-    re.I,
-)
-_CYCLE_RE = re.compile(
-    r"cycle(?:\s{1,3}length)?(?:\s{1,3}(?:is|was|of))?[:\s]{0,5}(?<!\d)(\d{2})\s{0,3}days?", re.I
-)
-_TODAY_RE = re.compile(
-    r"(?:today'?s date|current date|today|date of (?:the )?(?:visit|examination|exam))"
-    r"(?:\s{1,3}(?:is|was))?[:\s]{0,5}" + _DATE,
-    re.I,
-)
-
 
 def due_date(lmp: date, cycle_length: float = 28) -> date:
     """Naegele's rule (LMP + 280 days) shifted by (cycle length - 28) days."""
@@ -90,40 +73,35 @@ def render_weeks_days(weeks: int, days: int) -> str:
     return f"({weeks} {w}, {days} {d})"
 
 
-def _date_fact(match: re.Match[str] | None) -> Fact | None:
-    if match is None:
+def _date_fact(facts: NoteFacts, rule: str) -> Fact | None:
+    found = facts.matches(rule)
+    if not found or not found[0].groups or found[0].groups[0] is None:
         return None
+    f = found[0]
     try:
-        value = parse_date(match.group(1), "date").isoformat()
+        value = parse_date(f.groups[0], "date").isoformat()
     except CalculatorInputError:
         return None
     return Fact(
-        value=value,
-        evidence=Evidence(source="note", text=match.group(0), start=match.start(), end=match.end()),
+        value=value, evidence=Evidence(source="note", text=f.text, start=f.start, end=f.end)
     )
 
 
-def find_dates(text: str) -> dict[str, Fact]:
-    """LMP, cycle length and current date stated in ``text``."""
-    return dict(_find_dates(text))
-
-
-@lru_cache(maxsize=8)
-def _find_dates(text: str) -> dict[str, Fact]:
+def find_dates(facts: NoteFacts) -> dict[str, Fact]:
+    """LMP, cycle length and current date the note states (findings of the obstetric rules)."""
     out: dict[str, Fact] = {}
-    lmp = _date_fact(_LMP_RE.search(text))
+    lmp = _date_fact(facts, "obstetric.lmp")
     if lmp is not None:
         out["lmp"] = lmp
-    today = _date_fact(_TODAY_RE.search(text))
+    today = _date_fact(facts, "obstetric.current_date")
     if today is not None:
         out["current_date"] = today
-    cycle = _CYCLE_RE.search(text)
-    if cycle is not None:
+    cycle = facts.matches("obstetric.cycle_length")
+    if cycle and cycle[0].groups and cycle[0].groups[0] is not None:
+        c = cycle[0]
         out["cycle_length"] = Fact(
-            value=int(cycle.group(1)),
-            evidence=Evidence(
-                source="note", text=cycle.group(0), start=cycle.start(), end=cycle.end()
-            ),
+            value=int(c.groups[0]),
+            evidence=Evidence(source="note", text=c.text, start=c.start, end=c.end),
         )
     return out
 
@@ -145,7 +123,7 @@ class DueDate(Calculator):
     inputs: ClassVar[list[InputSpec]] = [_LMP, _CYCLE]
 
     def derive(self, facts: NoteFacts) -> dict[str, Fact]:
-        found = find_dates(facts.text)
+        found = find_dates(facts)
         return {k: v for k, v in found.items() if k in {"lmp", "cycle_length"}}
 
     def compute(self, values: dict[str, Any]) -> ScoreResult:
@@ -173,7 +151,7 @@ class ConceptionDate(Calculator):
     inputs: ClassVar[list[InputSpec]] = [_LMP, _CYCLE]
 
     def derive(self, facts: NoteFacts) -> dict[str, Fact]:
-        found = find_dates(facts.text)
+        found = find_dates(facts)
         return {k: v for k, v in found.items() if k in {"lmp", "cycle_length"}}
 
     def compute(self, values: dict[str, Any]) -> ScoreResult:
@@ -210,7 +188,7 @@ class GestationalAge(Calculator):
     ]
 
     def derive(self, facts: NoteFacts) -> dict[str, Fact]:
-        found = find_dates(facts.text)
+        found = find_dates(facts)
         return {k: v for k, v in found.items() if k in {"lmp", "current_date"}}
 
     def compute(self, values: dict[str, Any]) -> ScoreResult:

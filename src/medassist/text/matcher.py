@@ -20,8 +20,11 @@ Precision guards:
 * generated terms (ICD-10-CM, HPO, abbreviations) on a drug's line in a medications or
   allergies section are not reported (an indication or a reaction there is not a documented
   condition);
-* in an examination section, a condition named by a one-word descriptor ("Exam: anxious",
-  "tearful", "agitated") is a finding (category symptom, no diagnosis code), not the condition.
+* a condition named by a one-word descriptor of the patient's state ("Exam: anxious", "pt
+  anxious re results", "depressed", "dehydrated"; adjectives in -ic/-ive only in an
+  examination section) is a finding (category symptom, no diagnosis code), not the condition;
+* a condition written right before a test, screen, vaccination, service or risk word ("HIV
+  clinic", "DM screen", "HCV PCR", "COVID booster") names that, not the patient's condition.
 
 Drug mentions come from :func:`medassist.text.drugs.find_drug_mentions`; a drug mention replaces
 the lexicon matches it overlaps only when it is longer than each of them.
@@ -38,6 +41,15 @@ from typing import Any
 
 from medassist.schemas.text import Entity, EntityCategory, Section
 from medassist.text.lexicons import TOKEN_RE, Concept
+from medassist.text.vocab.guards import (
+    before_colon,
+    context_support,
+    in_abbreviation_run,
+    labelled,
+    names_a_service,
+    supported,
+    with_modifiers,
+)
 from medassist.text.vocab.index import END, token_key, vocabulary_index
 
 __all__ = ["find_entities", "find_concepts", "matcher_size", "vocabulary_sizes"]
@@ -45,8 +57,10 @@ __all__ = ["find_entities", "find_concepts", "matcher_size", "vocabulary_sizes"]
 #: sections where generated vocabularies report nothing
 _QUIET_SECTIONS = frozenset({"medications", "allergies"})
 _EXAM_SECTIONS = frozenset({"exam"})
-#: a one-word adjectival descriptor ("anxious", "tearful", "agitated", "depressed")
-_DESCRIPTOR = re.compile(r"[a-z]+(?:ous|ful|ed|ic|ive|ish)", re.IGNORECASE)
+#: a one-word descriptor of the patient's state ("anxious", "tearful", "agitated", "depressed"):
+#: a finding wherever it is written; adjectives in -ic/-ive/-ish only in an examination
+_DESCRIPTOR = re.compile(r"[a-z]+(?:ous|ful|ed)", re.IGNORECASE)
+_EXAM_DESCRIPTOR = re.compile(r"[a-z]+(?:ic|ive|ish)", re.IGNORECASE)
 
 
 @dataclass(slots=True)
@@ -146,66 +160,6 @@ def _inside(spans: _SpanSet, start: int, end: int) -> bool:
     return spans.contains(start, end)
 
 
-def _before_colon(text: str, end: int) -> bool:
-    i = end
-    n = len(text)
-    while i < n and text[i] in " \t":
-        i += 1
-    return i < n and text[i] == ":"
-
-
-_CAPS_TOKEN = re.compile(r"[A-Z]{1,4}")
-
-
-def _in_abbreviation_run(text: str, start: int, end: int) -> bool:
-    """Whether a short all-caps token sits right next to ``text[start:end]`` ("HF HE AF AE")."""
-    i = start
-    while i > 0 and text[i - 1] in " \t":
-        i -= 1
-    if i < start:
-        j = i
-        while j > 0 and text[j - 1].isalnum():
-            j -= 1
-        if _CAPS_TOKEN.fullmatch(text, j, i):
-            return True
-    k = end
-    while k < len(text) and text[k] in " \t":
-        k += 1
-    if k > end:
-        m = k
-        while m < len(text) and text[m].isalnum():
-            m += 1
-        if _CAPS_TOKEN.fullmatch(text, k, m):
-            return True
-    return False
-
-
-def _line_bounds(text: str, start: int, end: int) -> tuple[int, int]:
-    return text.rfind("\n", 0, start) + 1, (text.find("\n", end) % (len(text) + 1))
-
-
-def _context_support(
-    compiled: _Matcher,
-    text: str,
-    toks: list[tuple[int, int]],
-    keys: list[str],
-    i: int,
-    j: int,
-    cls: str,
-) -> bool:
-    """A word of context class ``cls`` within the window around tokens ``i..j``, same line."""
-    words = compiled.contexts[cls]
-    lo_line, hi_line = _line_bounds(text, toks[i][0], toks[j][1])
-    if hi_line == 0:
-        hi_line = len(text)
-    lo, hi = max(0, i - compiled.window), min(len(toks), j + 1 + compiled.window)
-    return any(
-        keys[k] in words and lo_line <= toks[k][0] and toks[k][1] <= hi_line
-        for k in range(lo, hi)
-        if k < i or k > j
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class _Aliases:
     exact: dict[str, str]  # shorthand word as written -> key of the full word
@@ -213,6 +167,7 @@ class _Aliases:
     #: shorthand written with punctuation ("d/o"): lower-cased first token -> [(tokens, key)]
     multi: dict[str, list[tuple[tuple[str, ...], str]]]
     modifiers: frozenset[str]
+    heads: frozenset[str]  # words that make "<condition> <word>" a test, service, vaccine, risk
 
 
 @lru_cache(maxsize=1)
@@ -235,6 +190,7 @@ def _aliases() -> _Aliases:
         any_case=single,
         multi=multi,
         modifiers=frozenset(token_key(m) for m in rules().modifiers),
+        heads=frozenset(token_key(h) for h in rules().not_condition_heads),
     )
 
 
@@ -272,19 +228,6 @@ def _tokenise(text: str, aliases: _Aliases) -> tuple[list[tuple[int, int]], list
 
 
 _PRIORITY = {"core": 0, "abbreviations": 1, "icd10cm": 2, "hpo": 3}
-_LINE_START = re.compile(r"(?:^|\n)[ \t]*(?:[-*\u2022\u2013]|\d+[.)])?[ \t]*$")
-_LABEL_AFTER = re.compile(r"[ \t]*(?:[(:\-\u2013]|\d)")
-
-
-def _labelled(text: str, start: int, end: int) -> bool:
-    """An ambiguous abbreviation used as a label: followed by a number ("HF 4+/5"), or opening a
-    line and followed by a bracket, colon or dash ("PE (targeted)", "MS - alert")."""
-    after = _LABEL_AFTER.match(text, end)
-    if after is None:
-        return False
-    if text[after.end() - 1].isdigit():
-        return True
-    return _LINE_START.search(text, max(0, start - 12), start) is not None
 
 
 def _section_supports(
@@ -333,10 +276,10 @@ def find_concepts(
                         continue
                     support = False
                     if guard:
-                        if _before_colon(text, end) or _labelled(text, start, end):
+                        if before_colon(text, end) or labelled(text, start, end):
                             continue
                         core_guard = guard == 1 or (isinstance(guard, str) and guard[0] == "!")
-                        if core_guard and _in_abbreviation_run(text, start, end):
+                        if core_guard and in_abbreviation_run(text, start, end):
                             continue
                         if headers is None:
                             headers = _header_spans(text)
@@ -346,7 +289,9 @@ def find_concepts(
                             cls = guard.lstrip("!")
                             support = not (
                                 _section_supports(compiled, sections, start, cls)
-                                or _context_support(compiled, text, toks, keys, i, j, cls)
+                                or context_support(
+                                    compiled.contexts[cls], compiled.window, text, toks, keys, i, j
+                                )
                             )
                     best = (i, j, cid, support)
                     break
@@ -385,66 +330,15 @@ def find_concepts(
         if _inside(headers[0], start, end):
             continue
         if concept.category in ("condition", "symptom"):
-            start = _with_modifiers(text, toks, keys, aliases.modifiers, first, start, taken)
+            if names_a_service(text, toks, keys, last, aliases.heads):
+                continue
+            start = with_modifiers(text, toks, keys, aliases.modifiers, first, start, taken)
         if needs_support:
             pending.append(len(out))
         out.append((start, end, concept))
     if pending:
-        out = _supported(text, out, pending)
+        out = supported(text, out, pending)
     return out
-
-
-def _with_modifiers(
-    text: str,
-    toks: list[tuple[int, int]],
-    keys: list[str],
-    modifiers: frozenset[str],
-    first: int,
-    start: int,
-    taken: bytearray,
-) -> int:
-    """The mention's start extended over qualifiers written right before it ("infective
-    conjunctivitis", "mixed dementia"), never into another mention."""
-    k = first - 1
-    while k >= 0 and keys[k] in modifiers and not taken[k]:
-        if text[toks[k][1] : toks[k + 1][0]] not in (" ", "-"):
-            break
-        taken[k] = 1
-        start = toks[k][0]
-        k -= 1
-    return start
-
-
-_LIST_GAP = re.compile(r"\s*(?:[,;/+&]|\band\b|\bor\b)\s*", re.IGNORECASE)
-
-
-def _supported(
-    text: str, found: list[tuple[int, int, Concept]], pending: list[int]
-) -> list[tuple[int, int, Concept]]:
-    """Keep a pending (context-less) abbreviation only when the same abbreviation is read with
-    its context elsewhere in the note, or as an item of a list of other clinical concepts
-    ("HTN, AF, T2DM"): its neighbour mention is separated from it by a list separator only
-    (comma, semicolon, slash, plus, "and")."""
-    waiting = set(pending)
-    # one sense per discourse: an abbreviation read with its context once in the note keeps
-    # that reading everywhere in the note
-    confirmed = {
-        (text[s:e], c.preferred)
-        for k, (s, e, c) in enumerate(found)
-        if k not in waiting and c.vocabulary == "abbreviations"
-    }
-    keep: list[tuple[int, int, Concept]] = []
-    for k, (s, e, c) in enumerate(found):
-        if k in waiting and (text[s:e], c.preferred) not in confirmed:
-            left = found[k - 1] if k > 0 and k - 1 not in waiting else None
-            right = found[k + 1] if k + 1 < len(found) and k + 1 not in waiting else None
-            if not (
-                (left is not None and _LIST_GAP.fullmatch(text, left[1], s))
-                or (right is not None and _LIST_GAP.fullmatch(text, e, right[0]))
-            ):
-                continue
-        keep.append((s, e, c))
-    return keep
 
 
 def _drug_mentions(text: str) -> list[Entity]:
@@ -514,13 +408,11 @@ def _entity(text: str, start: int, end: int, concept: Concept, section: str | No
     category = concept.category
     code, system, preferred = concept.code, concept.code_system, concept.preferred
     surface = text[start:end]
-    if (
-        section in _EXAM_SECTIONS
-        and category == "condition"
-        and _DESCRIPTOR.fullmatch(surface)
-        and surface.lower() != preferred.lower()
-    ):
-        # "Exam: anxious" is a finding of the examination, not the condition anxiety
+    descriptor = _DESCRIPTOR.fullmatch(surface) or (
+        section in _EXAM_SECTIONS and _EXAM_DESCRIPTOR.fullmatch(surface)
+    )
+    if category == "condition" and descriptor and surface.lower() != preferred.lower():
+        # "Exam: anxious", "pt anxious re results": a finding, not the condition anxiety
         category, code, system, preferred = "symptom", None, None, surface.lower()
     return Entity(
         text=surface,
@@ -566,6 +458,7 @@ def _unquiet(
     """Drop the generated-vocabulary mentions of a medications or allergies section that share
     a line with a drug ("metformin for T2DM", "penicillin - rash"): an indication or a reaction
     there is not a documented condition."""
-    drug_lines = {text.rfind("\n", 0, d.start) for d in drugs}
-    drop = {k for k in quiet if text.rfind("\n", 0, lexical[k].start) in drug_lines}
+    breaks = [m.start() for m in re.finditer("\n", text)]
+    drug_lines = {bisect_right(breaks, d.start) for d in drugs}
+    drop = {k for k in quiet if bisect_right(breaks, lexical[k].start) in drug_lines}
     return [e for k, e in enumerate(lexical) if k not in drop]

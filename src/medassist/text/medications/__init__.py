@@ -12,11 +12,16 @@ already set) the text around the mention is parsed:
   (``81 mg aspirin``), a route (``IV Protonix``), and the closest status cue (``started``,
   ``stopped``, ``hold``, ``continue``, ``increase``, ``on``).
 
-Numbers not adjacent to the name are never doses (``hold metoprolol for SBP < 100``).
+Numbers not adjacent to the name are never doses there (``hold metoprolol for SBP < 100``);
+doses written in prose elsewhere in the clause are attached by :mod:`.prose` ("N mg of X",
+"X at a dose of N", "X (N mg/kg)", "X was increased to N", "respectively"), and statuses that
+reach over several mentions (list labels, exceptions, switches) come from :mod:`.scopes`.
 
-The package: :mod:`.dose` (numbers, dose units, the dose grammar), :mod:`.sig_terms` (route,
-frequency, PRN and duration patterns), :mod:`.sig` (the sig next to a mention), :mod:`.status`
-(status cues), :mod:`.extract` (one Medication per mention).
+The package: :mod:`.dose` (numbers, dose units, the dose grammar), :mod:`.shorthand` (strict
+loaders of ``data/sig_shorthand.tsv`` and ``data/sig_routes.json``), :mod:`.sig_terms` (route,
+frequency, PRN and duration patterns), :mod:`.sig` (the sig next to a mention), :mod:`.prose`
+(doses in narrative prose), :mod:`.status` (status cues around a mention), :mod:`.scopes`
+(status over several mentions), :mod:`.extract` (one Medication per mention).
 """
 
 from medassist.text.medications.dose import normalize_unit

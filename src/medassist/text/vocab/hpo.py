@@ -18,7 +18,7 @@ from pathlib import Path
 
 from medassist.text.vocab.terms import match_forms
 
-__all__ = ["obo_path", "hpo_terms", "hpo_name", "source_version"]
+__all__ = ["obo_path", "hpo_terms", "hpo_name", "hpo_xrefs", "source_version"]
 
 ROOT = "HP:0000118"  # Phenotypic abnormality
 _SYNONYM = re.compile(r'^synonym: "(.*)" EXACT(?: (\S+))? \[')
@@ -43,7 +43,14 @@ def _parse(path: Path) -> dict[str, dict]:
         for line in handle:
             line = line.rstrip("\n")
             if line == "[Term]":
-                current = {"id": None, "name": None, "syn": [], "parents": [], "obsolete": False}
+                current = {
+                    "id": None,
+                    "name": None,
+                    "syn": [],
+                    "parents": [],
+                    "obsolete": False,
+                    "xrefs": [],
+                }
                 continue
             if line.startswith("[") and line.endswith("]"):
                 current = None
@@ -57,6 +64,8 @@ def _parse(path: Path) -> dict[str, dict]:
                 current["name"] = line[6:].strip()
             elif line.startswith("is_a: "):
                 current["parents"].append(line[6:].split(" ! ")[0].strip())
+            elif line.startswith("xref: "):
+                current["xrefs"].append(line[6:].split(" ", 1)[0].strip())
             elif line.startswith("is_obsolete: true"):
                 current["obsolete"] = True
             elif line.startswith("synonym: "):
@@ -86,6 +95,12 @@ def source_version() -> str:
 def hpo_name(code: str) -> str | None:
     term = _ontology().get(code)
     return term["name"] if term else None
+
+
+def hpo_xrefs(code: str) -> list[str]:
+    """The cross-references of an HPO term ("SNOMEDCT_US:271807003", "UMLS:C0015230", ...)."""
+    term = _ontology().get(code)
+    return list(term["xrefs"]) if term else []
 
 
 def hpo_terms() -> Iterator[tuple[str, str, str, str, tuple[int, int, int]]]:

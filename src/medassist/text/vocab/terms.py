@@ -42,6 +42,7 @@ class TermRules(BaseModel):
     phrase_variants: dict[str, list[str]]
     sites: list[str]
     mention_modifiers: list[str]
+    not_condition_heads: list[str]
 
 
 class _Compiled:
@@ -53,6 +54,7 @@ class _Compiled:
         self.stopwords = frozenset(spec.stopwords)
         self.stop_terms = frozenset(spec.single_word_stop_terms)
         self.modifiers = frozenset(spec.mention_modifiers)
+        self.not_condition_heads = frozenset(spec.not_condition_heads)
         self.variants = [
             (re.compile(rf"\b{re.escape(k)}\b"), v) for k, v in spec.phrase_variants.items()
         ]
@@ -137,7 +139,9 @@ def _sources(term: str) -> list[str]:
         out = [base]
         alt = m.group(1).strip()
         before, after = lower[: m.start()], lower[m.end() :]
-        if not after.strip(" ,") or after.startswith(","):
+        if original.group(1).strip().isupper():
+            pass  # an acronym ("[POTS]"): only the curated abbreviations table matches those
+        elif not after.strip(" ,") or after.startswith(","):
             if not _CAUSAL.search(before):
                 out.append(alt + after)
                 eponym = any(ch.isupper() for ch in original.group(1)) and len(alt.split()) <= 2
