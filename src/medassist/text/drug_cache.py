@@ -26,7 +26,7 @@ from pathlib import Path
 
 from medassist.logs import get_logger
 
-__all__ = ["cache_dir", "source_stamp", "load", "store"]
+__all__ = ["cache_dir", "source_stamp", "load", "store", "read_marshal", "write_marshal"]
 
 _log = get_logger(__name__)
 _FORMAT = 2
@@ -85,49 +85,63 @@ def _path(stamp: str) -> Path | None:
     return None if directory is None else directory / f"drug_lexicon-{stamp}.marshal"
 
 
-def load(stamp: str) -> dict | None:
-    """The cached compact lexicon for ``stamp``, or None (absent, stale or unreadable)."""
-    path = _path(stamp)
-    if path is None:
-        return None
+def read_marshal(path: Path, magic: bytes, stamp: str, what: str) -> dict | None:
+    """A marshalled dict cached at ``path`` under ``magic`` + ``stamp``, or None (absent, stale,
+    corrupt or unreadable). Shared by every on-disk index cache of the text engine."""
     try:
         blob = path.read_bytes()
     except OSError:
         return None
-    header = _MAGIC + stamp.encode() + b"\n"
+    header = magic + stamp.encode() + b"\n"
     if not blob.startswith(header):
         return None
     try:
         data = marshal.loads(memoryview(blob)[len(header) :])
     except (EOFError, ValueError, TypeError):
-        _log.warning("drug lexicon cache corrupt; rebuilding")
+        _log.warning("%s cache corrupt; rebuilding", what)
         return None
     return data if isinstance(data, dict) else None
 
 
-def store(stamp: str, data: dict) -> bool:
-    """Write the compact lexicon atomically; False (and a debug log) when it cannot."""
-    path = _path(stamp)
-    if path is None:
-        return False
+def write_marshal(
+    path: Path, magic: bytes, stamp: str, data: dict, what: str, *, prune_after_s: float | None
+) -> bool:
+    """Write ``data`` atomically (temporary file, then ``os.replace``) and prune the caches of
+    other builds with the same file-name prefix (all of them, or those unused for
+    ``prune_after_s``); False (and a debug log) when it cannot be written."""
+    prefix = path.name.split("-", 1)[0]
     tmp_name = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=".drug_lexicon-", dir=path.parent)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{prefix}-", dir=path.parent)
         with os.fdopen(fd, "wb") as handle:
-            handle.write(_MAGIC + stamp.encode() + b"\n")
+            handle.write(magic + stamp.encode() + b"\n")
             handle.write(marshal.dumps(data))
         os.replace(tmp_name, path)
         tmp_name = None
-        # prune caches of other builds unused for a week (another install may share the dir)
-        week_ago = time.time() - 7 * 86400
-        for old in path.parent.glob("drug_lexicon-*.marshal"):
-            if old != path and old.stat().st_mtime < week_ago:
+        cutoff = None if prune_after_s is None else time.time() - prune_after_s
+        for old in path.parent.glob(f"{prefix}-*.marshal"):
+            if old != path and (cutoff is None or old.stat().st_mtime < cutoff):
                 old.unlink(missing_ok=True)
         return True
     except (OSError, ValueError) as exc:
-        _log.debug("drug lexicon cache not written: %s", type(exc).__name__)
+        _log.debug("%s cache not written: %s", what, type(exc).__name__)
         return False
     finally:
         if tmp_name is not None:
             Path(tmp_name).unlink(missing_ok=True)
+
+
+def load(stamp: str) -> dict | None:
+    """The cached compact lexicon for ``stamp``, or None (absent, stale or unreadable)."""
+    path = _path(stamp)
+    return None if path is None else read_marshal(path, _MAGIC, stamp, "drug lexicon")
+
+
+def store(stamp: str, data: dict) -> bool:
+    """Write the compact lexicon atomically; False (and a debug log) when it cannot.
+    Caches of other builds unused for a week are pruned (another install may share the dir)."""
+    path = _path(stamp)
+    if path is None:
+        return False
+    return write_marshal(path, _MAGIC, stamp, data, "drug lexicon", prune_after_s=7 * 86400)

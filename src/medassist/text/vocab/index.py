@@ -25,10 +25,7 @@ or ``"!"`` + a class name (an ambiguous core abbreviation that also needs that c
 from __future__ import annotations
 
 import hashlib
-import marshal
-import os
 import sys
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -158,39 +155,16 @@ def _cache_path(stamp: str) -> Path | None:
 
 
 def _load(path: Path, stamp: str) -> dict[str, Any] | None:
-    try:
-        blob = path.read_bytes()
-    except OSError:
-        return None
-    header = _MAGIC + stamp.encode() + b"\n"
-    if not blob.startswith(header):
-        return None
-    try:
-        data = marshal.loads(memoryview(blob)[len(header) :])
-    except (EOFError, ValueError, TypeError):
-        _log.warning("vocabulary cache corrupt; rebuilding")
-        return None
-    return data if isinstance(data, dict) and "trie" in data else None
+    from medassist.text.drug_cache import read_marshal
+
+    data = read_marshal(path, _MAGIC, stamp, "vocabulary")
+    return data if data is not None and "trie" in data else None
 
 
 def _store(path: Path, stamp: str, data: dict[str, Any]) -> None:
-    tmp_name = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=".vocabulary-", dir=path.parent)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(_MAGIC + stamp.encode() + b"\n")
-            handle.write(marshal.dumps(data))
-        os.replace(tmp_name, path)
-        tmp_name = None
-        for old in path.parent.glob("vocabulary-*.marshal"):
-            if old != path:
-                old.unlink(missing_ok=True)
-    except (OSError, ValueError) as exc:
-        _log.debug("vocabulary cache not written: %s", type(exc).__name__)
-    finally:
-        if tmp_name is not None:
-            Path(tmp_name).unlink(missing_ok=True)
+    from medassist.text.drug_cache import write_marshal
+
+    write_marshal(path, _MAGIC, stamp, data, "vocabulary", prune_after_s=None)
 
 
 @lru_cache(maxsize=1)
